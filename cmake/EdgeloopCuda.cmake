@@ -1,0 +1,25 @@
+# CUDA is optional: with EDGELOOP_WITH_CUDA=AUTO it is enabled when nvcc is found, so CI
+# compiles the kernels even though no GPU is present; tests skip at run time without a device.
+
+set(EDGELOOP_CUDA_ENABLED OFF)
+if(NOT EDGELOOP_WITH_CUDA STREQUAL "OFF")
+  if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    # Hopper (H100/H200) is the GPU the project is measured on; override for other cards.
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 90)
+    endif()
+    enable_language(CUDA)
+    find_package(CUDAToolkit REQUIRED)
+    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    set(EDGELOOP_CUDA_ENABLED ON)
+  elseif(EDGELOOP_WITH_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "EDGELOOP_WITH_CUDA=ON but no CUDA compiler was found")
+  endif()
+endif()
+message(STATUS "edgeloop: CUDA kernels ${EDGELOOP_CUDA_ENABLED}")

@@ -1,0 +1,46 @@
+# Finds every third-party dependency once and exposes each as an imported target,
+# mending the Debian packages that ship broken CMake metadata.
+
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+# ZeroMQ: libzmq via pkg-config, cppzmq (header-only) on top.
+pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq>=4.3)
+find_path(CPPZMQ_INCLUDE_DIR zmq.hpp REQUIRED)
+add_library(edgeloop_zmq INTERFACE)
+add_library(edgeloop::zmq ALIAS edgeloop_zmq)
+target_include_directories(edgeloop_zmq SYSTEM INTERFACE ${CPPZMQ_INCLUDE_DIR})
+target_link_libraries(edgeloop_zmq INTERFACE PkgConfig::ZMQ)
+
+find_package(FlatBuffers REQUIRED CONFIG)
+find_program(FLATC flatc REQUIRED)
+
+find_package(spdlog REQUIRED CONFIG)
+find_package(fmt REQUIRED CONFIG)
+find_package(tomlplusplus REQUIRED CONFIG)
+find_package(CLI11 QUIET CONFIG)
+if(NOT TARGET CLI11::CLI11)
+  find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
+  add_library(CLI11::CLI11 INTERFACE IMPORTED)
+  target_include_directories(CLI11::CLI11 SYSTEM INTERFACE ${CLI11_INCLUDE_DIR})
+endif()
+find_package(nlohmann_json 3.10 REQUIRED CONFIG)
+
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
+
+find_package(Eigen3 3.4 REQUIRED CONFIG NO_MODULE)
+find_package(HDF5 REQUIRED COMPONENTS C)
+
+# Debian's Trilinos build of Kokkos 3.4 exports `trilinos_kokkoscore` without any include
+# directory; wrap it in our own target that carries /usr/include/trilinos as a system path.
+find_package(Kokkos REQUIRED CONFIG)
+find_path(EDGELOOP_KOKKOS_INCLUDE_DIR Kokkos_Core.hpp PATHS /usr/include/trilinos ${Kokkos_INCLUDE_DIRS} REQUIRED)
+add_library(edgeloop_kokkos INTERFACE)
+add_library(edgeloop::kokkos ALIAS edgeloop_kokkos)
+target_include_directories(edgeloop_kokkos SYSTEM INTERFACE ${EDGELOOP_KOKKOS_INCLUDE_DIR})
+target_link_libraries(edgeloop_kokkos INTERFACE trilinos_kokkoscore)
+
+if(EDGELOOP_BUILD_TESTS)
+  find_package(GTest REQUIRED CONFIG)
+  find_program(EDGELOOP_DEBIAN_PYTHON /usr/bin/python3 NO_DEFAULT_PATH)
+endif()
