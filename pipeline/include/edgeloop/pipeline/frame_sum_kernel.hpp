@@ -10,15 +10,21 @@
 
 namespace edgeloop {
 
-// Kokkos backend (Serial in CI). Requires a live KokkosRuntime. Throws std::invalid_argument
-// when the byte count is not a whole number of `dtype` elements or dtype is Unknown.
+// Kokkos backend (Serial in CI). Integer dtypes are summed exactly in 64 bits, floats in double,
+// so only the final conversion to double can round. `pixels` need not be aligned for `dtype`.
+// Throws std::invalid_argument when the byte count is not a whole number of `dtype` elements or
+// dtype is Unknown, std::logic_error when no KokkosRuntime is alive.
 double frame_sum_kokkos(std::span<const std::byte> pixels, wire::DType dtype);
 
 // True when the CUDA kernels were compiled in and a CUDA device is present now.
 bool cuda_device_available();
-// Why cuda_device_available() is false ("not built with CUDA", "no CUDA device: ..."); empty when true.
+// Why cuda_device_available() is false ("edgeloop was built without CUDA", "no CUDA device:
+// ..."); empty when true.
 std::string cuda_unavailable_reason();
-// CUDA backend; throws std::runtime_error when no device is available.
+// CUDA backend, same accumulation as frame_sum_kokkos so integer sums agree bit for bit.
+// Throws std::invalid_argument as frame_sum_kokkos does and std::runtime_error for any CUDA
+// failure, no device included (a build without CUDA throws it for every call); an empty frame
+// sums to 0 without touching the device.
 double frame_sum_cuda(std::span<const std::byte> pixels, wire::DType dtype);
 
 }  // namespace edgeloop

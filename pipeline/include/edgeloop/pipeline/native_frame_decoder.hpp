@@ -1,0 +1,33 @@
+// Turns a native data message ([FrameHeader][payload]) into a Frame, refusing anything a
+// well-behaved detector would not send: the first line of defence of the data socket.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <variant>
+
+#include "edgeloop/core/wire.hpp"
+#include "edgeloop/pipeline/frame.hpp"
+
+namespace edgeloop {
+
+// Bounds on what a frame may claim to be, so a corrupt header cannot make us allocate or
+// read absurd amounts; configurable per daemon.
+struct FrameLimits {
+  std::uint32_t max_rank = 4;
+  std::uint32_t max_dim = 1u << 16;
+  std::uint64_t max_frame_bytes = 256ull << 20;
+  std::size_t max_stream_name = 128;
+};
+
+// On success the payload is moved into the returned Frame and its SHA-256 computed.
+std::variant<Frame, WireError> decode_native_frame(std::span<const std::byte> header,
+                                                   std::unique_ptr<PayloadOwner> payload,
+                                                   const FrameLimits& limits);
+
+// The reverse, for senders (simulators, tests): a FrameHeader buffer for `meta`.
+flatbuffers::DetachedBuffer encode_frame_header(const FrameMeta& meta, std::uint64_t payload_size,
+                                                double exposure_s = 0.0);
+
+}  // namespace edgeloop

@@ -1,0 +1,127 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <type_traits>
+#include <vector>
+
+#include "edgeloop/pipeline/frame_sum_kernel.hpp"
+#include "edgeloop/pipeline/kokkos_runtime.hpp"
+
+namespace edgeloop {
+namespace {
+
+// The Kokkos backend is the reference here, so the suite owns the process's Kokkos runtime;
+// one suite only, because Kokkos cannot be initialised again once finalised.
+class FrameSumCuda : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { runtime_ = std::make_unique<KokkosRuntime>(); }
+  static void TearDownTestSuite() { runtime_.reset(); }
+
+  void SetUp() override {
+    if (!cuda_device_available()) GTEST_SKIP() << cuda_unavailable_reason();
+  }
+
+ private:
+  static inline std::unique_ptr<KokkosRuntime> runtime_;
+};
+
+template <typename Fn>
+void for_each_dtype(Fn&& fn) {
+  fn(std::type_identity<std::uint8_t>{}, wire::DType::U8);
+  fn(std::type_identity<std::uint16_t>{}, wire::DType::U16);
+  fn(std::type_identity<std::uint32_t>{}, wire::DType::U32);
+  fn(std::type_identity<std::int32_t>{}, wire::DType::I32);
+  fn(std::type_identity<float>{}, wire::DType::F32);
+  fn(std::type_identity<double>{}, wire::DType::F64);
+}
+
+template <typename T>
+std::vector<T> random_pixels(std::size_t count, std::mt19937_64& rng) {
+  std::vector<T> values(count);
+  if constexpr (std::is_floating_point_v<T>) {
+    std::uniform_real_distribution<T> dist(T{0}, T{1000});
+    for (T& v : values) v = dist(rng);
+  } else {
+    // uniform_int_distribution is undefined for 8-bit types, so draw wider and narrow.
+    std::uniform_int_distribution<std::int64_t> dist(std::numeric_limits<T>::min(),
+                                                     std::numeric_limits<T>::max());
+    for (T& v : values) v = static_cast<T>(dist(rng));
+  }
+  return values;
+}
+
+// Integer sums are exact on both backends, so any difference at all is a bug; float sums
+// differ only by summation order.
+template <typename T>
+void expect_backends_agree(std::span<const std::byte> pixels, wire::DType dtype) {
+  const double cpu = frame_sum_kokkos(pixels, dtype);
+  const double gpu = frame_sum_cuda(pixels, dtype);
+  if constexpr (std::is_floating_point_v<T>) {
+    EXPECT_NEAR(gpu, cpu, 1e-12 * std::max(1.0, std::abs(cpu)));
+  } else {
+    EXPECT_EQ(gpu, cpu);
+  }
+}
+
+// Runs everywhere, device or not: the two availability calls must tell the same story, and
+// without a device the backend must refuse rather than return a number.
+TEST(FrameSumCudaAvailability, ReasonIsEmptyExactlyWhenAvailable) {
+  if (cuda_device_available()) {
+    EXPECT_EQ(cuda_unavailable_reason(), "");
+  } else {
+    EXPECT_NE(cuda_unavailable_reason(), "");
+    const std::vector<float> values(16, 1.0f);
+    EXPECT_THROW(frame_sum_cuda(std::as_bytes(std::span(values)), wire::DType::F32),
+                 std::runtime_error);
+  }
+}
+
+TEST_F(FrameSumCuda, MatchesKokkosOnRandomFrames) {
+  std::mt19937_64 rng(314159);
+  for (const std::size_t side : {std::size_t{96}, std::size_t{256}, std::size_t{1024}}) {
+    for_each_dtype([&](auto type, wire::DType dtype) {
+      using T = typename decltype(type)::type;
+      SCOPED_TRACE(::testing::Message() << wire::EnumNameDType(dtype) << " " << side << "^2");
+      const std::vector<T> values = random_pixels<T>(side * side, rng);
+      expect_backends_agree<T>(std::as_bytes(std::span(values)), dtype);
+    });
+  }
+}
+
+TEST_F(FrameSumCuda, U32SaturatedFrameIsExact) {
+  const std::vector<std::uint32_t> values(1024 * 1024, std::numeric_limits<std::uint32_t>::max());
+  EXPECT_EQ(frame_sum_cuda(std::as_bytes(std::span(values)), wire::DType::U32),
+            4294967295.0 * 1024.0 * 1024.0);
+}
+
+TEST_F(FrameSumCuda, UnalignedPayloadMatchesKokkos) {
+  std::mt19937_64 rng(2718);
+  for_each_dtype([&](auto type, wire::DType dtype) {
+    using T = typename decltype(type)::type;
+    SCOPED_TRACE(wire::EnumNameDType(dtype));
+    const std::vector<T> values = random_pixels<T>(256 * 256 + 5, rng);
+    const std::size_t bytes = values.size() * sizeof(T);
+    std::vector<std::byte> storage(bytes + 1);
+    std::memcpy(storage.data() + 1, values.data(), bytes);
+    expect_backends_agree<T>(std::span<const std::byte>(storage.data() + 1, bytes), dtype);
+  });
+}
+
+TEST_F(FrameSumCuda, EmptyFrameAndBadInput) {
+  EXPECT_EQ(frame_sum_cuda({}, wire::DType::U16), 0.0);
+  const std::vector<std::byte> bytes(6);
+  const std::span<const std::byte> six(bytes);
+  EXPECT_THROW(frame_sum_cuda(six.first(3), wire::DType::U16), std::invalid_argument);
+  EXPECT_THROW(frame_sum_cuda(six, wire::DType::F64), std::invalid_argument);
+  EXPECT_THROW(frame_sum_cuda(six, wire::DType::Unknown), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace edgeloop
