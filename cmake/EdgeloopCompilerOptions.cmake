@@ -15,7 +15,7 @@ add_library(edgeloop::warnings ALIAS edgeloop_warnings)
 target_compile_options(edgeloop_warnings INTERFACE
   $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
     -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wconversion -Wsign-conversion
-    -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough>)
+    -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough>)
 if(EDGELOOP_WARNINGS_AS_ERRORS)
   target_compile_options(edgeloop_warnings INTERFACE
     $<$<COMPILE_LANGUAGE:CXX>:-Werror>

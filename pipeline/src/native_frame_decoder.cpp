@@ -90,31 +90,4 @@ std::variant<Frame, WireError> decode_native_frame(std::span<const std::byte> he
   return frame;
 }
 
-flatbuffers::DetachedBuffer encode_frame_header(const FrameMeta& meta, std::uint64_t payload_size,
-                                                double exposure_s) {
-  flatbuffers::FlatBufferBuilder fbb(256);
-  const auto stream = fbb.CreateString(meta.stream);
-  const auto position = fbb.CreateVector(meta.scan_position);
-  const auto shape = fbb.CreateVector(meta.shape);
-  const wire::Uuid run = to_wire(meta.run_id);
-  wire::FrameHeaderBuilder b(fbb);
-  b.add_schema_version(kSchemaVersion);
-  b.add_run_id(&run);
-  b.add_stream(stream);
-  b.add_modality(meta.modality);
-  b.add_sequence(meta.sequence);
-  b.add_scan_index(meta.scan_index);
-  b.add_scan_position(position);
-  b.add_command_seq(meta.command_seq);
-  b.add_acquired_wall_ns(static_cast<std::uint64_t>(meta.acquired_wall_ns));
-  b.add_acquired_mono_ns(static_cast<std::uint64_t>(monotonic_ns()));
-  b.add_dtype(meta.dtype);
-  b.add_shape(shape);
-  b.add_codec(meta.codec);
-  b.add_uncompressed_size(payload_size);
-  b.add_exposure_s(exposure_s);
-  fbb.Finish(b.Finish(), wire::FrameHeaderIdentifier());
-  return fbb.Release();
-}
-
 }  // namespace edgeloop

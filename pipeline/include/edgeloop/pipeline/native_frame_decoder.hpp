@@ -26,8 +26,4 @@ std::variant<Frame, WireError> decode_native_frame(std::span<const std::byte> he
                                                    std::unique_ptr<PayloadOwner> payload,
                                                    const FrameLimits& limits);
 
-// The reverse, for senders (simulators, tests): a FrameHeader buffer for `meta`.
-flatbuffers::DetachedBuffer encode_frame_header(const FrameMeta& meta, std::uint64_t payload_size,
-                                                double exposure_s = 0.0);
-
 }  // namespace edgeloop
