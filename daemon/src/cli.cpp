@@ -1,0 +1,257 @@
+#include "edgeloop/daemon/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "edgeloop/core/clock.hpp"
+#include "edgeloop/core/config_error.hpp"
+#include "edgeloop/core/provenance_reader.hpp"
+#include "edgeloop/core/wire.hpp"
+#include "edgeloop/daemon/daemon_config.hpp"
+
+namespace edgeloop {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kOk = 0;
+constexpr int kCheckFailed = 1;
+constexpr int kUsage = 2;
+constexpr int kNoDaemon = 3;
+
+// One admin request/reply; nullopt when the daemon does not answer in time.
+std::optional<json> admin_call(const std::string& endpoint, const json& request, int timeout_ms) {
+  zmq::context_t context;
+  zmq::socket_t socket(context, zmq::socket_type::req);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.set(zmq::sockopt::rcvtimeo, timeout_ms);
+  socket.set(zmq::sockopt::sndtimeo, timeout_ms);
+  socket.connect(endpoint);
+  const std::string text = request.dump();
+  if (!socket.send(zmq::buffer(text), zmq::send_flags::none)) return std::nullopt;
+  zmq::message_t reply;
+  if (!socket.recv(reply, zmq::recv_flags::none)) return std::nullopt;
+  json parsed = json::parse(reply.to_string_view(), nullptr, false);
+  if (parsed.is_discarded()) return json{{"ok", false}, {"error", "daemon sent a non-JSON reply"}};
+  return parsed;
+}
+
+int report_admin(const std::string& endpoint, const std::optional<json>& reply, bool as_json,
+                 const std::function<void(const json&)>& print) {
+  if (!reply) {
+    std::cerr << "edgeloop: no answer from edgeloopd at " << endpoint << "\n";
+    return kNoDaemon;
+  }
+  if (!reply->value("ok", false)) {
+    std::cerr << "edgeloop: " << reply->value("error", std::string("request failed")) << "\n";
+    return kCheckFailed;
+  }
+  if (as_json) {
+    std::cout << reply->dump(2) << "\n";
+  } else {
+    print(*reply);
+  }
+  return kOk;
+}
+
+void print_status(const json& s) {
+  const json& d = s["daemon"];
+  std::cout << "edgeloopd " << d.value("version", "") << " (git " << d.value("git", "")
+            << "), pid " << d.value("pid", 0) << ", up " << d.value("uptime_s", 0.0) << " s\n";
+  std::cout << "instruments:\n";
+  for (const json& i : s["instruments"]) {
+    std::cout << "  " << i.value("name", "") << " [" << i.value("modality", "") << "] "
+              << (i.value("connected", false) ? "connected" : "silent") << ", "
+              << i.value("state", "") << ", " << i.value("frames_sent", 0) << " frames sent\n";
+  }
+  for (const char* key : {"run", "last_run"}) {
+    const json& r = s[key];
+    if (r.is_null()) continue;
+    std::cout << (std::string(key) == "run" ? "run " : "last run ") << r.value("id", "") << ": "
+              << r.value("state", "") << ", " << r.value("frames_received", 0) << "/"
+              << r.value("positions", 0) << " frames, " << r["acks"].value("done", 0)
+              << " commands acked, " << r.value("results_published", 0) << " results\n";
+  }
+  std::cout << "counters:\n";
+  for (const auto& [name, value] : s["counters"].items()) {
+    std::cout << "  " << name << " = " << value << "\n";
+  }
+}
+
+// Prints live results of one topic prefix until `count` messages or the timeout.
+int subscribe(const std::string& endpoint, const std::string& topic, std::uint64_t count,
+              double timeout_s, bool as_json) {
+  zmq::context_t context;
+  zmq::socket_t socket(context, zmq::socket_type::sub);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.set(zmq::sockopt::subscribe, topic);
+  socket.connect(endpoint);
+  const std::int64_t until = timeout_s > 0
+                                 ? monotonic_ns() + static_cast<std::int64_t>(timeout_s * 1e9)
+                                 : std::numeric_limits<std::int64_t>::max();
+  std::uint64_t received = 0;
+  while ((count == 0 || received < count) && monotonic_ns() < until) {
+    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    if (!(item.revents & ZMQ_POLLIN)) continue;
+    zmq::message_t topic_part;
+    zmq::message_t body;
+    if (!socket.recv(topic_part, zmq::recv_flags::none)) continue;
+    if (!topic_part.more() || !socket.recv(body, zmq::recv_flags::none)) continue;
+    while (body.more()) {  // an optional array payload is not printed
+      zmq::message_t extra;
+      if (!socket.recv(extra, zmq::recv_flags::none)) break;
+      if (!extra.more()) break;
+    }
+    auto decoded = decode<wire::Result>(
+        std::span(static_cast<const std::byte*>(body.data()), body.size()));
+    if (auto* error = std::get_if<WireError>(&decoded)) {
+      std::cerr << "edgeloop: skipping malformed result on " << topic_part.to_string() << ": "
+                << error->detail << "\n";
+      continue;
+    }
+    const wire::Result& r = *std::get<const wire::Result*>(decoded);
+    std::vector<double> values;
+    if (r.values() != nullptr) values.assign(r.values()->begin(), r.values()->end());
+    std::vector<double> position;
+    if (r.scan_position() != nullptr) position.assign(r.scan_position()->begin(), r.scan_position()->end());
+    const std::string product = r.product() ? r.product()->str() : "";
+    if (as_json) {
+      std::cout << json{{"topic", topic_part.to_string()},
+                        {"run_id", from_wire(r.run_id()).str()},
+                        {"product", product},
+                        {"sequence", r.source_sequence()},
+                        {"scan_index", r.scan_index()},
+                        {"scan_position", position},
+                        {"values", values}}
+                       .dump()
+                << std::endl;
+    } else {
+      std::cout << topic_part.to_string_view() << " seq=" << r.source_sequence()
+                << " scan=" << r.scan_index() << " " << product << "=" << json(values).dump()
+                << std::endl;
+    }
+    ++received;
+  }
+  return (count == 0 || received >= count) ? kOk : kCheckFailed;
+}
+
+// A run id, a run directory or a provenance file, resolved to the provenance file.
+std::filesystem::path provenance_file(const std::string& run, const std::filesystem::path& runs_dir) {
+  const std::filesystem::path as_path(run);
+  if (std::filesystem::is_regular_file(as_path)) return as_path;
+  if (std::filesystem::is_directory(as_path)) return as_path / "provenance.elp";
+  return runs_dir / run / "provenance.elp";
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"edgeloop: client for the edgeloopd daemon"};
+  app.require_subcommand(1);
+  std::string config_file;
+  std::string admin_endpoint;
+  std::string results_endpoint;
+  std::string runs_dir;
+  int timeout_ms = 3000;
+  bool as_json = false;
+  app.add_option("-c,--config", config_file, "daemon config to take endpoints and data_dir from")
+      ->check(CLI::ExistingFile);
+  app.add_option("--admin", admin_endpoint, "admin endpoint (default from config)");
+  app.add_option("--results", results_endpoint, "results endpoint (default from config)");
+  app.add_option("--runs-dir", runs_dir, "run data directory (default from config)");
+  app.add_option("--timeout-ms", timeout_ms, "admin reply timeout")->check(CLI::PositiveNumber);
+  app.add_flag("--json", as_json, "print JSON instead of text");
+
+  auto* status = app.add_subcommand("status", "show daemon, instruments, run and counters");
+  std::uint32_t nx = 0;
+  std::uint32_t ny = 0;
+  std::string instrument;
+  auto* start = app.add_subcommand("start-run", "start a raster scan on a connected instrument");
+  start->add_option("--nx", nx, "scan positions per row")->required()->check(CLI::Range(1, 4096));
+  start->add_option("--ny", ny, "scan rows")->required()->check(CLI::Range(1, 4096));
+  start->add_option("--instrument", instrument, "instrument name (default: any 4D-STEM)");
+  auto* stop = app.add_subcommand("stop-run", "abort the active run (its log is sealed)");
+
+  std::string topic;
+  std::uint64_t count = 0;
+  double timeout_s = 0;
+  auto* sub = app.add_subcommand("subscribe", "print live results whose topic starts with TOPIC");
+  sub->add_option("topic", topic, "topic prefix, e.g. run/ or run/<id>/4dstem/frame_sum")->required();
+  sub->add_option("-n,--count", count, "stop after this many results (0: never)");
+  sub->add_option("--timeout-s", timeout_s, "stop after this many seconds (0: never)");
+
+  auto* provenance = app.add_subcommand("provenance", "work with run provenance logs");
+  provenance->require_subcommand(1);
+  std::string run;
+  bool allow_unsealed = false;
+  auto* verify = provenance->add_subcommand("verify", "check a run's hash chain and seal");
+  verify->add_option("run", run, "run id, run directory or provenance file")->required();
+  verify->add_flag("--allow-unsealed", allow_unsealed, "accept a log whose run is still open");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kOk : kUsage;
+  }
+
+  DaemonConfig config;
+  try {
+    config = config_file.empty() ? load_daemon_config(ConfigTable::parse("", "<defaults>"))
+                                 : load_daemon_config_file(config_file);
+  } catch (const ConfigError& e) {
+    std::cerr << "edgeloop: configuration error: " << e.what() << "\n";
+    return kUsage;
+  }
+  if (admin_endpoint.empty()) admin_endpoint = config.endpoints.admin;
+  if (results_endpoint.empty()) results_endpoint = config.endpoints.results;
+  const std::filesystem::path runs = runs_dir.empty() ? config.data_dir : std::filesystem::path(runs_dir);
+
+  if (*status) {
+    return report_admin(admin_endpoint, admin_call(admin_endpoint, {{"cmd", "status"}}, timeout_ms),
+                        as_json, print_status);
+  }
+  if (*start) {
+    json request = {{"cmd", "start_run"}, {"plan", "raster"}, {"nx", nx}, {"ny", ny}};
+    if (!instrument.empty()) request["instrument"] = instrument;
+    return report_admin(admin_endpoint, admin_call(admin_endpoint, request, timeout_ms), as_json,
+                        [](const json& r) { std::cout << r.value("run_id", "") << "\n"; });
+  }
+  if (*stop) {
+    return report_admin(admin_endpoint,
+                        admin_call(admin_endpoint, {{"cmd", "stop_run"}}, timeout_ms), as_json,
+                        [](const json& r) { std::cout << "stopped " << r.value("run_id", "") << "\n"; });
+  }
+  if (*sub) return subscribe(results_endpoint, topic, count, timeout_s, as_json);
+  if (*verify) {
+    const auto file = provenance_file(run, runs);
+    const VerifyReport report = verify_provenance(file, allow_unsealed);
+    if (as_json) {
+      std::cout << json{{"ok", report.ok},
+                        {"file", file.string()},
+                        {"run_id", report.run_id.str()},
+                        {"records", report.records},
+                        {"sealed", report.sealed},
+                        {"head", to_hex(report.head)},
+                        {"error", report.error}}
+                       .dump(2)
+                << "\n";
+    } else if (report.ok) {
+      std::cout << "OK " << file.string() << ": run " << report.run_id.str() << ", "
+                << report.records << " records, " << (report.sealed ? "sealed" : "NOT sealed")
+                << ", head " << to_hex(report.head) << "\n";
+    } else {
+      std::cout << "FAILED " << file.string() << ": " << report.error << "\n";
+    }
+    return report.ok ? kOk : kCheckFailed;
+  }
+  return kUsage;
+}
+
+}  // namespace edgeloop

@@ -1,0 +1,92 @@
+#include "edgeloop/daemon/daemon_config.hpp"
+
+#include "edgeloop/core/config_error.hpp"
+
+namespace edgeloop {
+
+namespace {
+using std::chrono::milliseconds;
+
+std::string endpoint(const ConfigTable& t, std::string_view key, std::string fallback) {
+  std::string value = t.get_string(key, std::move(fallback));
+  if (value.rfind("tcp://", 0) != 0 && value.rfind("ipc://", 0) != 0 &&
+      value.rfind("inproc://", 0) != 0) {
+    throw ConfigError(t.source(), t.dotted(key),
+                      "'" + value + "' is not a tcp://, ipc:// or inproc:// endpoint");
+  }
+  return value;
+}
+}  // namespace
+
+DaemonConfig load_daemon_config(const ConfigTable& table) {
+  DaemonConfig c;
+  c.source = table.source();
+
+  const ConfigTable daemon = table.table_or_empty("daemon");
+  c.data_dir = daemon.get_string("data_dir", c.data_dir.string());
+  if (c.data_dir.empty()) throw ConfigError(table.source(), daemon.dotted("data_dir"), "is empty");
+
+  const ConfigTable ep = table.table_or_empty("endpoints");
+  c.endpoints.data = endpoint(ep, "data", c.endpoints.data);
+  c.endpoints.results = endpoint(ep, "results", c.endpoints.results);
+  c.endpoints.commands = endpoint(ep, "commands", c.endpoints.commands);
+  c.endpoints.admin = endpoint(ep, "admin", c.endpoints.admin);
+
+  const ConfigTable ingest = table.table_or_empty("ingest");
+  c.queue_capacity = static_cast<std::size_t>(ingest.get_int("queue_capacity", 64, 1, 1 << 16));
+  c.receive_hwm = static_cast<int>(ingest.get_int("receive_hwm", 1000, 1, 1 << 20));
+  c.frame_limits.max_frame_bytes = static_cast<std::uint64_t>(
+      ingest.get_int("max_frame_bytes", 256ll << 20, 1, 4ll << 30));
+  c.frame_limits.max_rank = static_cast<std::uint32_t>(ingest.get_int("max_rank", 4, 1, 8));
+  c.frame_limits.max_dim =
+      static_cast<std::uint32_t>(ingest.get_int("max_dim", 1 << 16, 1, 1 << 24));
+
+  const ConfigTable publish = table.table_or_empty("publish");
+  c.publish_hwm = static_cast<int>(publish.get_int("sndhwm", 1000, 1, 1 << 20));
+  c.heartbeat_interval =
+      publish.get_duration_ms("heartbeat_ms", milliseconds(250), milliseconds(10), milliseconds(60000));
+
+  const ConfigTable prov = table.table_or_empty("provenance");
+  const std::string fsync =
+      prov.get_choice("fsync", "interval", {"every_record", "interval", "on_close"});
+  c.provenance.fsync = fsync == "every_record" ? FsyncPolicy::EveryRecord
+                       : fsync == "on_close"   ? FsyncPolicy::OnClose
+                                               : FsyncPolicy::Interval;
+  c.provenance.fsync_interval = prov.get_duration_ms("fsync_interval_ms", milliseconds(200),
+                                                     milliseconds(1), milliseconds(60000));
+
+  const ConfigTable commands = table.table_or_empty("commands");
+  c.command_timings.retry_interval = commands.get_duration_ms(
+      "retry_interval_ms", milliseconds(250), milliseconds(5), milliseconds(60000));
+  c.command_timings.deadline = commands.get_duration_ms("deadline_ms", milliseconds(5000),
+                                                        milliseconds(10), milliseconds(3600000));
+  if (c.command_timings.deadline < c.command_timings.retry_interval) {
+    throw ConfigError(table.source(), commands.dotted("deadline_ms"),
+                      "must be at least retry_interval_ms");
+  }
+  c.max_commands_in_flight =
+      static_cast<std::size_t>(commands.get_int("max_in_flight", 4, 1, 1024));
+
+  const ConfigTable runs = table.table_or_empty("runs");
+  c.run_idle_timeout = runs.get_duration_ms("idle_timeout_ms", milliseconds(10000),
+                                            milliseconds(100), milliseconds(86400000));
+
+  const ConfigTable instruments = table.table_or_empty("instruments");
+  c.instrument_timeout = instruments.get_duration_ms("heartbeat_timeout_ms", milliseconds(3000),
+                                                     milliseconds(100), milliseconds(600000));
+
+  const ConfigTable stages = table.table_or_empty("stages");
+  const ConfigTable frame_sum = stages.table_or_empty("frame_sum");
+  c.frame_sum_backend = frame_sum.get_choice("backend", "auto", {"auto", "cpu", "cuda"});
+
+  c.logging = log_config_from(table.table_or_empty("logging"));
+
+  table.reject_unknown_keys();
+  return c;
+}
+
+DaemonConfig load_daemon_config_file(const std::filesystem::path& file) {
+  return load_daemon_config(ConfigTable::load_file(file));
+}
+
+}  // namespace edgeloop

@@ -1,0 +1,416 @@
+// The daemon in-process, driven over its real sockets by a scripted instrument: the whole
+// loop (commands, acks, frames, results, provenance) and its refusal of malformed input.
+#include "edgeloop/daemon/daemon.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "edgeloop/core/clock.hpp"
+#include "edgeloop/core/provenance_reader.hpp"
+#include "edgeloop/core/wire_builders.hpp"
+#include "edgeloop/pipeline/kokkos_runtime.hpp"
+#include "edgeloop/testing/temp_dir.hpp"
+
+namespace edgeloop {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+zmq::const_buffer buf(const flatbuffers::DetachedBuffer& b) { return zmq::buffer(b.data(), b.size()); }
+
+// Plays the instrument: DEALER for commands/acks/status, PUSH for frames.
+class ScriptedInstrument {
+ public:
+  ScriptedInstrument(zmq::context_t& ctx, const DaemonEndpoints& ep, const std::string& name)
+      : name_(name), dealer_(ctx, zmq::socket_type::dealer), push_(ctx, zmq::socket_type::push) {
+    dealer_.set(zmq::sockopt::routing_id, name);
+    dealer_.set(zmq::sockopt::linger, 0);
+    push_.set(zmq::sockopt::linger, 0);
+    dealer_.connect(ep.commands);
+    push_.connect(ep.data);
+  }
+
+  void hello() {
+    dealer_.send(buf(build_instrument_status({.instrument = name_,
+                                              .modality = wire::Modality::Stem4D,
+                                              .state = wire::InstrumentState::Idle,
+                                              .wall_ns = wall_ns()})),
+                 zmq::send_flags::none);
+  }
+
+  struct ReceivedCommand {
+    Uuid run;
+    std::uint64_t seq;
+    std::string actuator;
+    std::vector<double> target;
+    std::uint32_t attempt;
+  };
+  std::optional<ReceivedCommand> next_command(std::chrono::milliseconds timeout) {
+    zmq::pollitem_t item{dealer_.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, timeout) == 0) return std::nullopt;
+    zmq::message_t m;
+    if (!dealer_.recv(m, zmq::recv_flags::none)) return std::nullopt;
+    auto decoded = decode<wire::Command>(std::span(static_cast<const std::byte*>(m.data()), m.size()));
+    if (!std::holds_alternative<const wire::Command*>(decoded)) return std::nullopt;
+    const auto& c = *std::get<const wire::Command*>(decoded);
+    return ReceivedCommand{from_wire(c.run_id()), c.seq(), c.actuator()->str(),
+                           {c.target()->begin(), c.target()->end()}, c.attempt()};
+  }
+
+  void ack(const ReceivedCommand& c, wire::AckStatus status, std::string reason = {}) {
+    dealer_.send(buf(build_ack({.run_id = c.run, .seq = c.seq, .status = status,
+                                .reason = std::move(reason), .readback = c.target,
+                                .completed_wall_ns = wall_ns()})),
+                 zmq::send_flags::none);
+  }
+
+  // An 8x8 u16 frame whose pixels all equal `value`.
+  void frame(const ReceivedCommand& c, std::uint64_t sequence, std::uint16_t value) {
+    std::vector<std::uint16_t> pixels(64, value);
+    const auto header = build_frame_header({.run_id = c.run,
+                                            .stream = "4dstem/detector",
+                                            .modality = wire::Modality::Stem4D,
+                                            .sequence = sequence,
+                                            .scan_position = c.target,
+                                            .command_seq = c.seq,
+                                            .acquired_wall_ns = wall_ns(),
+                                            .dtype = wire::DType::U16,
+                                            .shape = {8, 8},
+                                            .uncompressed_size = 128});
+    push_.send(buf(header), zmq::send_flags::sndmore);
+    push_.send(zmq::buffer(pixels), zmq::send_flags::none);
+  }
+
+  zmq::socket_t& dealer() { return dealer_; }
+  zmq::socket_t& push() { return push_; }
+
+ private:
+  std::string name_;
+  zmq::socket_t dealer_;
+  zmq::socket_t push_;
+};
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { kokkos_ = std::make_unique<KokkosRuntime>(); }
+  static void TearDownTestSuite() { kokkos_.reset(); }
+
+  void SetUp() override {
+    const std::string base = "ipc://" + dir_.path().string() + "/";
+    config_.endpoints = {base + "data", base + "results", base + "commands", base + "admin"};
+    config_.data_dir = dir_ / "runs";
+    config_.command_timings = {50ms, 2000ms};
+    config_.run_idle_timeout = 1000ms;
+    config_.heartbeat_interval = 20ms;
+    config_.instrument_timeout = 2000ms;
+    config_.logging.level = "warn";
+    config_.logging.file = (dir_ / "daemon.log").string();
+  }
+
+  void start() {
+    daemon_ = std::make_unique<Daemon>(config_, make_logger("daemon-test", config_.logging));
+    thread_ = std::thread([this] { daemon_->run(); });
+  }
+
+  void TearDown() override {
+    if (daemon_) {
+      daemon_->request_stop();
+      thread_.join();
+    }
+  }
+
+  json admin(const json& request) {
+    zmq::socket_t req(ctx_, zmq::socket_type::req);
+    req.set(zmq::sockopt::linger, 0);
+    req.set(zmq::sockopt::rcvtimeo, 3000);
+    req.connect(config_.endpoints.admin);
+    const std::string text = request.is_string() ? request.get<std::string>() : request.dump();
+    req.send(zmq::buffer(text), zmq::send_flags::none);
+    zmq::message_t reply;
+    if (!req.recv(reply, zmq::recv_flags::none)) return json{{"ok", false}, {"error", "timeout"}};
+    return json::parse(reply.to_string_view());
+  }
+
+  // Polls status until `predicate` holds; returns the last status.
+  json wait_status(const std::function<bool(const json&)>& predicate, std::chrono::milliseconds timeout = 5000ms) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    json s;
+    while (std::chrono::steady_clock::now() < until) {
+      s = admin({{"cmd", "status"}});
+      if (predicate(s)) return s;
+      std::this_thread::sleep_for(10ms);
+    }
+    ADD_FAILURE() << "condition not reached; last status: " << s.dump(2);
+    return s;
+  }
+
+  std::uint64_t counter(const json& status, const std::string& name) {
+    return status["counters"].value(name, std::uint64_t{0});
+  }
+
+  inline static std::unique_ptr<KokkosRuntime> kokkos_;
+  testing::TempDir dir_;
+  DaemonConfig config_;
+  zmq::context_t ctx_;
+  std::unique_ptr<Daemon> daemon_;
+  std::thread thread_;
+};
+
+TEST_F(DaemonTest, AnswersStatusWithNoRun) {
+  start();
+  const json s = admin({{"cmd", "status"}});
+  EXPECT_TRUE(s.value("ok", false)) << s.dump();
+  EXPECT_TRUE(s["run"].is_null());
+  EXPECT_EQ(s["endpoints"]["admin"], config_.endpoints.admin);
+}
+
+TEST_F(DaemonTest, RejectsMalformedDataMessagesAndKeepsRunning) {
+  start();
+  zmq::socket_t push(ctx_, zmq::socket_type::push);
+  push.set(zmq::sockopt::linger, 1000);
+  push.connect(config_.endpoints.data);
+  const Uuid run = Uuid::random();
+  FrameHeaderFields good{.run_id = run, .stream = "4dstem/detector", .modality = wire::Modality::Stem4D,
+                         .dtype = wire::DType::U16, .shape = {8, 8}};
+  const auto header = build_frame_header(good);
+  std::vector<std::uint16_t> pixels(64, 1);
+
+  // 1: one part only.
+  push.send(buf(header), zmq::send_flags::none);
+  // 2: three parts.
+  push.send(buf(header), zmq::send_flags::sndmore);
+  push.send(zmq::buffer(pixels), zmq::send_flags::sndmore);
+  push.send(zmq::buffer(pixels), zmq::send_flags::none);
+  // 3: truncated FlatBuffer (identifier intact).
+  push.send(zmq::buffer(header.data(), 12), zmq::send_flags::sndmore);
+  push.send(zmq::buffer(pixels), zmq::send_flags::none);
+  // 4: random bytes.
+  std::string garbage(100, '\xA5');
+  push.send(zmq::buffer(garbage), zmq::send_flags::sndmore);
+  push.send(zmq::buffer(pixels), zmq::send_flags::none);
+  // 5: wrong schema version.
+  {
+    flatbuffers::FlatBufferBuilder fbb;
+    const wire::Uuid id = to_wire(run);
+    const auto stream = fbb.CreateString("4dstem/detector");
+    const auto shape = fbb.CreateVector(std::vector<std::uint32_t>{8, 8});
+    wire::FrameHeaderBuilder b(fbb);
+    b.add_schema_version(static_cast<wire::SchemaVersion>(2));
+    b.add_run_id(&id);
+    b.add_stream(stream);
+    b.add_dtype(wire::DType::U16);
+    b.add_shape(shape);
+    fbb.Finish(b.Finish(), wire::FrameHeaderIdentifier());
+    push.send(zmq::buffer(fbb.GetBufferPointer(), fbb.GetSize()), zmq::send_flags::sndmore);
+    push.send(zmq::buffer(pixels), zmq::send_flags::none);
+  }
+  // 6: absurd shape.
+  {
+    FrameHeaderFields absurd = good;
+    absurd.shape = {100000, 100000};
+    push.send(buf(build_frame_header(absurd)), zmq::send_flags::sndmore);
+    push.send(zmq::buffer(pixels), zmq::send_flags::none);
+  }
+  // 7: payload size disagrees with the shape.
+  push.send(buf(header), zmq::send_flags::sndmore);
+  push.send(zmq::buffer(pixels.data(), 100), zmq::send_flags::none);
+  // 8: a valid frame, but for a run nobody started.
+  push.send(buf(header), zmq::send_flags::sndmore);
+  push.send(zmq::buffer(pixels), zmq::send_flags::none);
+  // 9: a valid Command where a FrameHeader belongs.
+  push.send(buf(build_command({.run_id = run, .seq = 1, .actuator = "x"})), zmq::send_flags::sndmore);
+  push.send(zmq::buffer(pixels), zmq::send_flags::none);
+
+  const json s = wait_status([&](const json& st) { return counter(st, "rejected.data") == 9; });
+  EXPECT_EQ(counter(s, "rejected.data.part_count"), 2u);
+  EXPECT_EQ(counter(s, "rejected.data.invalid_flatbuffer") + counter(s, "rejected.data.truncated"), 1u);
+  EXPECT_EQ(counter(s, "rejected.data.bad_identifier"), 2u);
+  EXPECT_EQ(counter(s, "rejected.data.schema_version"), 1u);
+  EXPECT_EQ(counter(s, "rejected.data.bad_shape"), 1u);
+  EXPECT_EQ(counter(s, "rejected.data.payload_size"), 1u);
+  EXPECT_EQ(counter(s, "rejected.data.unknown_run"), 1u);
+  EXPECT_EQ(counter(s, "data.frames"), 0u);
+}
+
+TEST_F(DaemonTest, RejectsMalformedCommandSocketMessages) {
+  start();
+  zmq::socket_t dealer(ctx_, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.connect(config_.endpoints.commands);
+  const std::string garbage(64, 'x');
+  dealer.send(zmq::buffer(garbage), zmq::send_flags::none);              // not a known message
+  dealer.send(zmq::buffer(garbage.data(), 3), zmq::send_flags::none);    // too short
+  dealer.send(zmq::str_buffer("a"), zmq::send_flags::sndmore);           // extra part
+  dealer.send(zmq::str_buffer("b"), zmq::send_flags::none);
+  const auto ack = build_ack({.run_id = Uuid::random(), .seq = 1, .status = wire::AckStatus::Done});
+  dealer.send(zmq::buffer(ack.data(), ack.size() - 9), zmq::send_flags::none);  // truncated ack
+  const auto status = build_instrument_status({.instrument = std::string(100, 'n')});
+  dealer.send(buf(status), zmq::send_flags::none);                       // name too long
+
+  const json s = wait_status([&](const json& st) { return counter(st, "rejected.commands") == 5; });
+  EXPECT_EQ(counter(s, "rejected.commands.bad_identifier"), 1u);
+  EXPECT_EQ(counter(s, "rejected.commands.truncated"), 1u);
+  EXPECT_EQ(counter(s, "rejected.commands.part_count"), 1u);
+  EXPECT_EQ(counter(s, "rejected.commands.invalid_flatbuffer"), 1u);
+  EXPECT_EQ(counter(s, "rejected.commands.bad_field"), 1u);
+  EXPECT_TRUE(s["instruments"].empty());
+}
+
+TEST_F(DaemonTest, RejectsMalformedAdminRequestsWithAnErrorReply) {
+  start();
+  for (const json& bad : {json("not json {"), json("[1,2]"), json(R"({"nocmd":1})"),
+                          json(R"({"cmd":"launch_missiles"})"),
+                          json(R"({"cmd":"start_run","nx":0,"ny":3})"),
+                          json(R"({"cmd":"start_run","nx":"4","ny":3})"),
+                          json(R"({"cmd":"start_run","nx":4,"ny":3})"),  // no instrument
+                          json(R"({"cmd":"stop_run"})")}) {
+    const json reply = admin(bad);
+    EXPECT_FALSE(reply.value("ok", true)) << bad;
+    EXPECT_FALSE(reply.value("error", std::string()).empty()) << bad;
+  }
+  // A raw peer can send a multipart request to the REP socket.
+  zmq::socket_t raw(ctx_, zmq::socket_type::dealer);
+  raw.set(zmq::sockopt::linger, 0);
+  raw.set(zmq::sockopt::rcvtimeo, 3000);
+  raw.connect(config_.endpoints.admin);
+  raw.send(zmq::message_t(), zmq::send_flags::sndmore);  // REQ-style empty delimiter
+  raw.send(zmq::str_buffer(R"({"cmd":"status"})"), zmq::send_flags::sndmore);
+  raw.send(zmq::str_buffer("extra"), zmq::send_flags::none);
+  zmq::message_t delimiter;
+  zmq::message_t reply;
+  ASSERT_TRUE(raw.recv(delimiter, zmq::recv_flags::none));
+  ASSERT_TRUE(raw.recv(reply, zmq::recv_flags::none));
+  EXPECT_FALSE(json::parse(reply.to_string_view()).value("ok", true));
+
+  const json s = admin({{"cmd", "status"}});
+  EXPECT_TRUE(s.value("ok", false));
+  EXPECT_EQ(counter(s, "rejected.admin"), 9u);
+  EXPECT_EQ(counter(s, "rejected.admin.not_json"), 1u);
+  EXPECT_EQ(counter(s, "rejected.admin.unknown_command"), 1u);
+  EXPECT_EQ(counter(s, "rejected.admin.part_count"), 1u);
+}
+
+// Answers every command the daemon sends; rejects positions listed in `reject`, ignores the
+// first attempt of each command when `drop_first` is set (so the daemon must retry).
+struct ScriptOptions {
+  std::set<std::uint64_t> reject_seqs{};
+  bool drop_first = false;
+};
+std::uint64_t serve(ScriptedInstrument& instrument, std::uint64_t expected_commands,
+                    const ScriptOptions& options) {
+  std::uint64_t sequence = 0;
+  std::set<std::uint64_t> answered;
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (answered.size() < expected_commands && std::chrono::steady_clock::now() < until) {
+    const auto c = instrument.next_command(100ms);
+    if (!c) continue;
+    if (options.drop_first && c->attempt == 1) continue;
+    if (answered.count(c->seq) != 0) {  // a retry of something answered: ack again, no frame
+      instrument.ack(*c, wire::AckStatus::Done);
+      continue;
+    }
+    answered.insert(c->seq);
+    if (options.reject_seqs.count(c->seq) != 0) {
+      instrument.ack(*c, wire::AckStatus::Rejected, "outside hardware limits");
+      continue;
+    }
+    instrument.ack(*c, wire::AckStatus::Done);
+    instrument.frame(*c, sequence++, static_cast<std::uint16_t>(c->seq));
+  }
+  return sequence;
+}
+
+TEST_F(DaemonTest, RunsARasterScanEndToEndAndRecordsProvenance) {
+  start();
+  ScriptedInstrument instrument(ctx_, config_.endpoints, "scripted-4dstem");
+  instrument.hello();
+  wait_status([](const json& s) { return s["instruments"].size() == 1; });
+
+  zmq::socket_t sub(ctx_, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::subscribe, "");
+  sub.set(zmq::sockopt::rcvtimeo, 3000);
+  sub.connect(config_.endpoints.results);
+  zmq::message_t topic;
+  zmq::message_t body;
+  ASSERT_TRUE(sub.recv(topic, zmq::recv_flags::none));  // heartbeat: subscription is live
+  ASSERT_TRUE(sub.recv(body, zmq::recv_flags::none));
+
+  const json started = admin({{"cmd", "start_run"}, {"nx", 4}, {"ny", 3}});
+  ASSERT_TRUE(started.value("ok", false)) << started.dump();
+  const std::string run_id = started["run_id"];
+
+  EXPECT_EQ(serve(instrument, 12, {.reject_seqs = {5}}), 11u);
+  const json s = wait_status([](const json& st) { return st["run"].is_null() && !st["last_run"].is_null(); });
+  const json& last = s["last_run"];
+  EXPECT_EQ(last["state"], "completed");
+  EXPECT_EQ(last["frames_received"], 11);
+  EXPECT_EQ(last["frames_processed"], 11);
+  EXPECT_EQ(last["results_published"], 11);
+  EXPECT_EQ(last["acks"]["done"], 11);
+  EXPECT_EQ(last["acks"]["rejected"], 1);
+
+  // Every frame's result arrives, with the right sum and scan index.
+  std::map<std::uint64_t, double> sums;
+  while (sums.size() < 11 && sub.recv(topic, zmq::recv_flags::none) && sub.recv(body, zmq::recv_flags::none)) {
+    if (topic.to_string().find("/4dstem/frame_sum") == std::string::npos) continue;
+    EXPECT_EQ(topic.to_string(), "run/" + run_id + "/4dstem/frame_sum");
+    const auto* r = flatbuffers::GetRoot<wire::Result>(body.data());
+    sums[r->source_sequence()] = r->values()->Get(0);
+    EXPECT_GE(r->scan_index(), 0);
+  }
+  ASSERT_EQ(sums.size(), 11u);
+  EXPECT_EQ(sums[0], 64.0 * 1);  // command 1's frame holds 64 pixels of value 1
+
+  const auto file = config_.data_dir / run_id / "provenance.elp";
+  const VerifyReport report = verify_provenance(file);
+  EXPECT_TRUE(report.ok) << report.error;
+  EXPECT_TRUE(report.sealed);
+  std::map<wire::RecordKind, int> kinds;
+  for (const auto& record : read_provenance(file)) ++kinds[record.kind];
+  EXPECT_EQ(kinds[wire::RecordKind::Frame], 11);
+  EXPECT_EQ(kinds[wire::RecordKind::Result], 11);
+  EXPECT_EQ(kinds[wire::RecordKind::Command], 12);
+  EXPECT_EQ(kinds[wire::RecordKind::Ack], 12);
+  EXPECT_EQ(kinds[wire::RecordKind::Stage], 1);
+}
+
+TEST_F(DaemonTest, RetriesUnacknowledgedCommandsWithoutDuplicatingFrames) {
+  start();
+  ScriptedInstrument instrument(ctx_, config_.endpoints, "lossy-4dstem");
+  instrument.hello();
+  wait_status([](const json& s) { return s["instruments"].size() == 1; });
+  ASSERT_TRUE(admin({{"cmd", "start_run"}, {"nx", 3}, {"ny", 2}}).value("ok", false));
+  EXPECT_EQ(serve(instrument, 6, {.drop_first = true}), 6u);
+  const json s = wait_status([](const json& st) { return !st["last_run"].is_null(); });
+  EXPECT_EQ(s["last_run"]["state"], "completed");
+  EXPECT_EQ(s["last_run"]["frames_received"], 6);
+  EXPECT_GE(s["last_run"]["command_retries"].get<int>(), 6);
+}
+
+TEST_F(DaemonTest, StopDrainsAndSealsTheActiveRunAsInterrupted) {
+  start();
+  ScriptedInstrument instrument(ctx_, config_.endpoints, "scripted-4dstem");
+  instrument.hello();
+  wait_status([](const json& s) { return s["instruments"].size() == 1; });
+  const json started = admin({{"cmd", "start_run"}, {"nx", 8}, {"ny", 8}});
+  ASSERT_TRUE(started.value("ok", false));
+  EXPECT_EQ(serve(instrument, 3, {}), 3u);
+  wait_status([](const json& st) { return st["run"].value("frames_processed", 0) == 3; });
+
+  daemon_->request_stop();
+  thread_.join();
+  daemon_.reset();
+  const auto file = config_.data_dir / started["run_id"].get<std::string>() / "provenance.elp";
+  const VerifyReport report = verify_provenance(file);
+  EXPECT_TRUE(report.ok) << report.error;
+  const auto records = read_provenance(file);
+  EXPECT_EQ(records.back().kind, wire::RecordKind::RunEnded);
+  EXPECT_EQ(records.back().attributes["state"], "interrupted");
+  EXPECT_EQ(records.back().attributes["frames_processed"], 3);
+}
+
+}  // namespace
+}  // namespace edgeloop
