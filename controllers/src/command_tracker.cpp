@@ -48,7 +48,8 @@ std::optional<ResolvedCommand> CommandTracker::on_ack(const wire::Ack& ack,
   resolved.command = std::move(it->second);
   resolved.status = ack.status();
   if (ack.reason() != nullptr) resolved.reason = ack.reason()->str();
-  if (ack.readback() != nullptr) resolved.readback.assign(ack.readback()->begin(), ack.readback()->end());
+  if (ack.readback() != nullptr)
+    resolved.readback.assign(ack.readback()->begin(), ack.readback()->end());
   resolved.latency_ns = now_mono_ns - resolved.command.first_sent_mono_ns;
   pending_.erase(it);
   return resolved;

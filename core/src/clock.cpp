@@ -20,7 +20,8 @@ std::int64_t wall_ns() {
 }
 
 std::string iso8601_utc(std::int64_t wall) {
-  const std::int64_t seconds = wall >= 0 ? wall / 1'000'000'000 : (wall - 999'999'999) / 1'000'000'000;
+  const std::int64_t seconds =
+      wall >= 0 ? wall / 1'000'000'000 : (wall - 999'999'999) / 1'000'000'000;
   const std::int64_t micros = (wall - seconds * 1'000'000'000) / 1000;
   const std::time_t t = static_cast<std::time_t>(seconds);
   std::tm parts{};

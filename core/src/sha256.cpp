@@ -38,9 +38,13 @@ Sha256Digest Sha256::finish() {
   return digest;
 }
 
-Sha256Digest Sha256::of(std::span<const std::byte> data) { return Sha256().update(data).finish(); }
+Sha256Digest Sha256::of(std::span<const std::byte> data) {
+  return Sha256().update(data).finish();
+}
 
-Sha256Digest Sha256::of(std::string_view text) { return Sha256().update(text).finish(); }
+Sha256Digest Sha256::of(std::string_view text) {
+  return Sha256().update(text).finish();
+}
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";

@@ -3,7 +3,9 @@
 namespace edgeloop {
 
 namespace {
-std::uint64_t as_u64(std::int64_t v) { return v < 0 ? 0 : static_cast<std::uint64_t>(v); }
+std::uint64_t as_u64(std::int64_t v) {
+  return v < 0 ? 0 : static_cast<std::uint64_t>(v);
+}
 }  // namespace
 
 flatbuffers::DetachedBuffer build_frame_header(const FrameHeaderFields& f) {
@@ -125,10 +127,14 @@ flatbuffers::DetachedBuffer build_result(const ResultFields& f) {
 
 std::string modality_name(wire::Modality modality) {
   switch (modality) {
-    case wire::Modality::Stem4D: return "4dstem";
-    case wire::Modality::Saxs: return "saxs";
-    case wire::Modality::Apt: return "apt";
-    case wire::Modality::Unknown: break;
+    case wire::Modality::Stem4D:
+      return "4dstem";
+    case wire::Modality::Saxs:
+      return "saxs";
+    case wire::Modality::Apt:
+      return "apt";
+    case wire::Modality::Unknown:
+      break;
   }
   return "unknown";
 }

@@ -1,8 +1,8 @@
 // edgeloopd: loads the config, starts the daemon, and turns SIGTERM/SIGINT into a clean,
 // draining shutdown.
-#include <CLI/CLI.hpp>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 #include <thread>

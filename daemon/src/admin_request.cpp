@@ -10,7 +10,8 @@ using nlohmann::json;
 std::uint32_t grid_size(const json& request, const char* key) {
   const auto it = request.find(key);
   if (it == request.end()) throw AdminError(std::string("start_run: missing '") + key + "'");
-  if (!it->is_number_integer()) throw AdminError(std::string("start_run: '") + key + "' must be an integer");
+  if (!it->is_number_integer())
+    throw AdminError(std::string("start_run: '") + key + "' must be an integer");
   const auto value = it->get<std::int64_t>();
   if (value < 1 || value > 4096) {
     throw AdminError(std::string("start_run: '") + key + "' = " + std::to_string(value) +
@@ -36,9 +37,9 @@ AdminRequest parse_admin_request(std::string_view text) {
   out.command = cmd->get<std::string>();
   if (out.command == "status" || out.command == "ping" || out.command == "stop_run") return out;
   if (out.command != "start_run") {
-    throw AdminError("unknown command '" + out.command +
-                         "' (expected status, ping, start_run or stop_run)",
-                     "unknown_command");
+    throw AdminError(
+        "unknown command '" + out.command + "' (expected status, ping, start_run or stop_run)",
+        "unknown_command");
   }
   const auto plan = request.find("plan");
   if (plan != request.end() && (!plan->is_string() || plan->get<std::string>() != "raster")) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "edgeloop/core/clock.hpp"
 #include "edgeloop/core/config_error.hpp"
@@ -24,6 +25,7 @@ constexpr int kOk = 0;
 constexpr int kCheckFailed = 1;
 constexpr int kUsage = 2;
 constexpr int kNoDaemon = 3;
+constexpr std::string_view kHeartbeatTopic = "daemon/heartbeat";
 
 // One admin request/reply; nullopt when the daemon does not answer in time.
 std::optional<json> admin_call(const std::string& endpoint, const json& request, int timeout_ms) {
@@ -62,8 +64,8 @@ int report_admin(const std::string& endpoint, const std::optional<json>& reply, 
 
 void print_status(const json& s) {
   const json& d = s["daemon"];
-  std::cout << "edgeloopd " << d.value("version", "") << " (git " << d.value("git", "")
-            << "), pid " << d.value("pid", 0) << ", up " << d.value("uptime_s", 0.0) << " s\n";
+  std::cout << "edgeloopd " << d.value("version", "") << " (git " << d.value("git", "") << "), pid "
+            << d.value("pid", 0) << ", up " << d.value("uptime_s", 0.0) << " s\n";
   std::cout << "instruments:\n";
   for (const json& i : s["instruments"]) {
     std::cout << "  " << i.value("name", "") << " [" << i.value("modality", "") << "] "
@@ -91,7 +93,10 @@ int subscribe(const std::string& endpoint, const std::string& topic, std::uint64
   zmq::socket_t socket(context, zmq::socket_type::sub);
   socket.set(zmq::sockopt::linger, 0);
   socket.set(zmq::sockopt::subscribe, topic);
+  // Heartbeats tell us (and scripts waiting on stderr) that the subscription is live.
+  socket.set(zmq::sockopt::subscribe, std::string(kHeartbeatTopic));
   socket.connect(endpoint);
+  bool announced = false;
   const std::int64_t until = timeout_s > 0
                                  ? monotonic_ns() + static_cast<std::int64_t>(timeout_s * 1e9)
                                  : std::numeric_limits<std::int64_t>::max();
@@ -109,8 +114,15 @@ int subscribe(const std::string& endpoint, const std::string& topic, std::uint64
       if (!socket.recv(extra, zmq::recv_flags::none)) break;
       if (!extra.more()) break;
     }
-    auto decoded = decode<wire::Result>(
-        std::span(static_cast<const std::byte*>(body.data()), body.size()));
+    if (topic_part.to_string_view() == kHeartbeatTopic) {
+      if (!announced) {
+        std::cerr << "edgeloop: subscribed to " << endpoint << std::endl;
+        announced = true;
+      }
+      if (std::string_view(kHeartbeatTopic).substr(0, topic.size()) != topic) continue;
+    }
+    auto decoded =
+        decode<wire::Result>(std::span(static_cast<const std::byte*>(body.data()), body.size()));
     if (auto* error = std::get_if<WireError>(&decoded)) {
       std::cerr << "edgeloop: skipping malformed result on " << topic_part.to_string() << ": "
                 << error->detail << "\n";
@@ -120,7 +132,8 @@ int subscribe(const std::string& endpoint, const std::string& topic, std::uint64
     std::vector<double> values;
     if (r.values() != nullptr) values.assign(r.values()->begin(), r.values()->end());
     std::vector<double> position;
-    if (r.scan_position() != nullptr) position.assign(r.scan_position()->begin(), r.scan_position()->end());
+    if (r.scan_position() != nullptr)
+      position.assign(r.scan_position()->begin(), r.scan_position()->end());
     const std::string product = r.product() ? r.product()->str() : "";
     if (as_json) {
       std::cout << json{{"topic", topic_part.to_string()},
@@ -142,8 +155,43 @@ int subscribe(const std::string& endpoint, const std::string& topic, std::uint64
   return (count == 0 || received >= count) ? kOk : kCheckFailed;
 }
 
+// Polls status and draws a progress bar on stderr until the run has ended.
+int wait_for_run(const std::string& endpoint, const std::string& run_id, int timeout_ms) {
+  for (;;) {
+    const auto status = admin_call(endpoint, {{"cmd", "status"}}, timeout_ms);
+    if (!status) {
+      std::cerr << "\nedgeloop: lost contact with edgeloopd at " << endpoint << "\n";
+      return kNoDaemon;
+    }
+    const json& last = (*status)["last_run"];
+    if (!last.is_null() && last.value("id", "") == run_id) {
+      std::cerr << "\n";
+      std::cout << "run " << run_id << " " << last.value("state", "") << ": "
+                << last.value("frames_received", 0) << " frames, "
+                << last.value("results_published", 0) << " results, "
+                << last["acks"].value("done", 0) << " commands acked ("
+                << last["acks"].value("rejected", 0) << " rejected, "
+                << last["acks"].value("expired", 0) << " expired), " << last.value("elapsed_s", 0.0)
+                << " s\n";
+      return last.value("state", "") == "completed" ? kOk : kCheckFailed;
+    }
+    const json& run = (*status)["run"];
+    if (!run.is_null() && run.value("id", "") == run_id) {
+      const auto total = std::max<std::uint64_t>(1, run.value("positions", std::uint64_t{1}));
+      const auto done = run.value("frames_processed", std::uint64_t{0});
+      constexpr int kWidth = 40;
+      const auto filled = static_cast<int>(kWidth * std::min(done, total) / total);
+      std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+                << std::string(static_cast<std::size_t>(kWidth - filled), '.') << "] " << done
+                << "/" << total << " frames" << std::flush;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 // A run id, a run directory or a provenance file, resolved to the provenance file.
-std::filesystem::path provenance_file(const std::string& run, const std::filesystem::path& runs_dir) {
+std::filesystem::path provenance_file(const std::string& run,
+                                      const std::filesystem::path& runs_dir) {
   const std::filesystem::path as_path(run);
   if (std::filesystem::is_regular_file(as_path)) return as_path;
   if (std::filesystem::is_directory(as_path)) return as_path / "provenance.elp";
@@ -177,13 +225,16 @@ int run_cli(int argc, char** argv) {
   start->add_option("--nx", nx, "scan positions per row")->required()->check(CLI::Range(1, 4096));
   start->add_option("--ny", ny, "scan rows")->required()->check(CLI::Range(1, 4096));
   start->add_option("--instrument", instrument, "instrument name (default: any 4D-STEM)");
+  bool wait = false;
+  start->add_flag("--wait", wait, "show progress until the run ends; exit 0 only if it completed");
   auto* stop = app.add_subcommand("stop-run", "abort the active run (its log is sealed)");
 
   std::string topic;
   std::uint64_t count = 0;
   double timeout_s = 0;
   auto* sub = app.add_subcommand("subscribe", "print live results whose topic starts with TOPIC");
-  sub->add_option("topic", topic, "topic prefix, e.g. run/ or run/<id>/4dstem/frame_sum")->required();
+  sub->add_option("topic", topic, "topic prefix, e.g. run/ or run/<id>/4dstem/frame_sum")
+      ->required();
   sub->add_option("-n,--count", count, "stop after this many results (0: never)");
   sub->add_option("--timeout-s", timeout_s, "stop after this many seconds (0: never)");
 
@@ -211,7 +262,8 @@ int run_cli(int argc, char** argv) {
   }
   if (admin_endpoint.empty()) admin_endpoint = config.endpoints.admin;
   if (results_endpoint.empty()) results_endpoint = config.endpoints.results;
-  const std::filesystem::path runs = runs_dir.empty() ? config.data_dir : std::filesystem::path(runs_dir);
+  const std::filesystem::path runs =
+      runs_dir.empty() ? config.data_dir : std::filesystem::path(runs_dir);
 
   if (*status) {
     return report_admin(admin_endpoint, admin_call(admin_endpoint, {{"cmd", "status"}}, timeout_ms),
@@ -220,13 +272,16 @@ int run_cli(int argc, char** argv) {
   if (*start) {
     json request = {{"cmd", "start_run"}, {"plan", "raster"}, {"nx", nx}, {"ny", ny}};
     if (!instrument.empty()) request["instrument"] = instrument;
-    return report_admin(admin_endpoint, admin_call(admin_endpoint, request, timeout_ms), as_json,
-                        [](const json& r) { std::cout << r.value("run_id", "") << "\n"; });
+    const auto reply = admin_call(admin_endpoint, request, timeout_ms);
+    const int rc = report_admin(admin_endpoint, reply, as_json,
+                                [](const json& r) { std::cout << r.value("run_id", "") << "\n"; });
+    if (rc != kOk || !wait) return rc;
+    return wait_for_run(admin_endpoint, (*reply)["run_id"].get<std::string>(), timeout_ms);
   }
   if (*stop) {
-    return report_admin(admin_endpoint,
-                        admin_call(admin_endpoint, {{"cmd", "stop_run"}}, timeout_ms), as_json,
-                        [](const json& r) { std::cout << "stopped " << r.value("run_id", "") << "\n"; });
+    return report_admin(
+        admin_endpoint, admin_call(admin_endpoint, {{"cmd", "stop_run"}}, timeout_ms), as_json,
+        [](const json& r) { std::cout << "stopped " << r.value("run_id", "") << "\n"; });
   }
   if (*sub) return subscribe(results_endpoint, topic, count, timeout_s, as_json);
   if (*verify) {

@@ -162,22 +162,23 @@ struct Daemon::State {
              "expected [FrameHeader][payload], got " + std::to_string(parts.size()) + " parts");
       return;
     }
-    auto decoded = decode_native_frame(bytes_of(parts[0]),
-                                       std::make_unique<ZmqPayload>(std::move(parts[1])),
-                                       config.frame_limits);
+    auto decoded = decode_native_frame(
+        bytes_of(parts[0]), std::make_unique<ZmqPayload>(std::move(parts[1])), config.frame_limits);
     if (auto* error = std::get_if<WireError>(&decoded)) {
       reject("data", error->reason, error->detail);
       return;
     }
     Frame frame = std::move(std::get<Frame>(decoded));
     if (!run || run->state != "running" || frame.meta.run_id != run->shared->id) {
-      reject("data", "unknown_run", "frame for run " + frame.meta.run_id.str() + " (no such active run)");
+      reject("data", "unknown_run",
+             "frame for run " + frame.meta.run_id.str() + " (no such active run)");
       return;
     }
     ActiveRun& r = *run;
     if (frame.meta.sequence < r.next_sequence) {
       ++r.duplicates;
-      reject("data", "duplicate", "sequence " + std::to_string(frame.meta.sequence) + " already received");
+      reject("data", "duplicate",
+             "sequence " + std::to_string(frame.meta.sequence) + " already received");
       return;
     }
     if (frame.meta.sequence > r.next_sequence) {
@@ -197,7 +198,8 @@ struct Daemon::State {
     entry.subject = frame_subject(frame.meta);
     entry.sha256 = frame.meta.payload_sha256;
     if (frame.meta.command_seq != 0) {
-      entry.inputs.push_back({"caused_by", "command/" + std::to_string(frame.meta.command_seq), {}});
+      entry.inputs.push_back(
+          {"caused_by", "command/" + std::to_string(frame.meta.command_seq), {}});
     }
     entry.attributes = {{"stream", frame.meta.stream},
                         {"sequence", frame.meta.sequence},
@@ -326,7 +328,8 @@ struct Daemon::State {
     const auto message = encode_command(a.shared->id, command);
     try {
       // ROUTER_MANDATORY makes an unknown or vanished peer an error instead of a silent drop.
-      commands.send(zmq::buffer(a.instrument_identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      commands.send(zmq::buffer(a.instrument_identity),
+                    zmq::send_flags::sndmore | zmq::send_flags::dontwait);
       commands.send(zmq::buffer(message.data(), message.size()), zmq::send_flags::dontwait);
       counters.add("commands.sent");
     } catch (const zmq::error_t& e) {
@@ -343,12 +346,10 @@ struct Daemon::State {
     entry.kind = wire::RecordKind::Command;
     entry.subject = "command/" + std::to_string(command.seq);
     entry.sha256 = Sha256::of(bytes_of(message));
-    entry.attributes = {{"actuator", command.actuator},
-                        {"target", command.target},
-                        {"cause", command.cause},
-                        {"scan_index", command.scan_index},
-                        {"instrument", a.instrument_name},
-                        {"deadline_wall_ns", command.deadline_wall_ns}};
+    entry.attributes = {
+        {"actuator", command.actuator},    {"target", command.target},
+        {"cause", command.cause},          {"scan_index", command.scan_index},
+        {"instrument", a.instrument_name}, {"deadline_wall_ns", command.deadline_wall_ns}};
     a.shared->log->append(entry);
   }
 
@@ -385,12 +386,14 @@ struct Daemon::State {
     options.agent = std::string("edgeloopd ") + build_info::kVersion + " (git " +
                     build_info::kGitDescribe + ")";
     const json plan = {{"kind", "raster"}, {"nx", request.nx}, {"ny", request.ny}};
-    shared->log = ProvenanceLog::create(
-        dir / "provenance.elp", shared->id, options,
-        {{"plan", plan},
-         {"instrument", instrument->name},
-         {"config", {{"source", config.source.string()}, {"sha256", config_sha256}, {"effective", effective_config}}},
-         {"started_utc", iso8601_utc(wall_ns())}});
+    shared->log = ProvenanceLog::create(dir / "provenance.elp", shared->id, options,
+                                        {{"plan", plan},
+                                         {"instrument", instrument->name},
+                                         {"config",
+                                          {{"source", config.source.string()},
+                                           {"sha256", config_sha256},
+                                           {"effective", effective_config}}},
+                                         {"started_utc", iso8601_utc(wall_ns())}});
     const StageDescription stage_description = stage.describe();
     ProvenanceEntry stage_entry;
     stage_entry.kind = wire::RecordKind::Stage;
@@ -468,10 +471,9 @@ struct Daemon::State {
     while (a.tracker.in_flight() < config.max_commands_in_flight) {
       const auto point = a.plan.next();
       if (!point) break;
-      const PendingCommand& c =
-          a.tracker.issue("scan_position", {point->x, point->y},
-                          "raster_scan index=" + std::to_string(point->index), point->index,
-                          now_wall, now_mono);
+      const PendingCommand& c = a.tracker.issue("scan_position", {point->x, point->y},
+                                                "raster_scan index=" + std::to_string(point->index),
+                                                point->index, now_wall, now_mono);
       a.points_by_seq.emplace(c.seq, *point);
       send_command(c, true);
     }
@@ -479,9 +481,12 @@ struct Daemon::State {
     if (a.plan.issued() < a.plan.size() || a.tracker.in_flight() > 0) return;
     if (a.frames_received >= a.frames_expected &&
         a.shared->frames_processed.load() == a.frames_received) {
-      end_run("completed");
+      // Refused or unanswered commands mean positions were not measured: say so in the outcome.
+      const bool all_done = a.acks_rejected + a.acks_expired + a.acks_failed == 0;
+      end_run(all_done ? "completed" : "completed_with_errors");
     } else if (now_mono - a.last_activity_mono_ns >
-               std::chrono::duration_cast<std::chrono::nanoseconds>(config.run_idle_timeout).count()) {
+               std::chrono::duration_cast<std::chrono::nanoseconds>(config.run_idle_timeout)
+                   .count()) {
       end_run("incomplete");
     }
   }
@@ -501,39 +506,40 @@ struct Daemon::State {
     }
     const StageMetrics m = stage.metrics();
     const StageDescription d = stage.describe();
-    return {{"daemon",
-             {{"version", build_info::kVersion},
-              {"git", build_info::kGitDescribe},
-              {"pid", ::getpid()},
-              {"uptime_s", seconds_since(started_mono_ns)}}},
-            {"endpoints",
-             {{"data", config.endpoints.data},
-              {"results", config.endpoints.results},
-              {"commands", config.endpoints.commands},
-              {"admin", config.endpoints.admin}}},
-            {"instruments", instruments_json},
-            {"run", run ? run_json(*run) : json(nullptr)},
-            {"last_run", last_run},
-            {"queue", {{"depth", queue.size()}, {"capacity", queue.capacity()}}},
-            {"stages",
-             json::array({{{"name", d.name},
-                           {"version", d.version},
-                           {"parameters", d.parameters},
-                           {"processed", m.processed},
-                           {"failed", m.failed},
-                           {"mean_us", m.processed ? static_cast<double>(m.total_ns) / 1e3 /
-                                                         static_cast<double>(m.processed)
-                                                   : 0.0},
-                           {"max_us", static_cast<double>(m.max_ns) / 1e3}}})},
-            {"counters", counters.to_json()}};
+    return {
+        {"daemon",
+         {{"version", build_info::kVersion},
+          {"git", build_info::kGitDescribe},
+          {"pid", ::getpid()},
+          {"uptime_s", seconds_since(started_mono_ns)}}},
+        {"endpoints",
+         {{"data", config.endpoints.data},
+          {"results", config.endpoints.results},
+          {"commands", config.endpoints.commands},
+          {"admin", config.endpoints.admin}}},
+        {"instruments", instruments_json},
+        {"run", run ? run_json(*run) : json(nullptr)},
+        {"last_run", last_run},
+        {"queue", {{"depth", queue.size()}, {"capacity", queue.capacity()}}},
+        {"stages", json::array({{{"name", d.name},
+                                 {"version", d.version},
+                                 {"parameters", d.parameters},
+                                 {"processed", m.processed},
+                                 {"failed", m.failed},
+                                 {"mean_us", m.processed ? static_cast<double>(m.total_ns) / 1e3 /
+                                                               static_cast<double>(m.processed)
+                                                         : 0.0},
+                                 {"max_us", static_cast<double>(m.max_ns) / 1e3}}})},
+        {"counters", counters.to_json()}};
   }
 
   void handle_admin(std::vector<zmq::message_t> parts) {
     json reply;
     try {
       if (parts.size() != 1) {
-        throw AdminError("expected one message part holding a JSON object, got " +
-                         std::to_string(parts.size()), "part_count");
+        throw AdminError(
+            "expected one message part holding a JSON object, got " + std::to_string(parts.size()),
+            "part_count");
       }
       const AdminRequest request = parse_admin_request(parts[0].to_string_view());
       counters.add("admin.requests." + request.command);
@@ -617,18 +623,18 @@ struct Daemon::State {
     }
     const StageDescription d = stage.describe();
     for (const Product& p : products) {
-      const auto message = build_result(
-          {.run_id = r.id,
-           .stream = meta.stream,
-           .product = p.name,
-           .source_sequence = meta.sequence,
-           .scan_index = meta.scan_index,
-           .scan_position = meta.scan_position,
-           .stage = d.name,
-           .stage_version = d.version,
-           .values = p.values,
-           .input_sha256 = {meta.payload_sha256.begin(), meta.payload_sha256.end()},
-           .produced_wall_ns = wall_ns()});
+      const auto message =
+          build_result({.run_id = r.id,
+                        .stream = meta.stream,
+                        .product = p.name,
+                        .source_sequence = meta.sequence,
+                        .scan_index = meta.scan_index,
+                        .scan_position = meta.scan_position,
+                        .stage = d.name,
+                        .stage_version = d.version,
+                        .values = p.values,
+                        .input_sha256 = {meta.payload_sha256.begin(), meta.payload_sha256.end()},
+                        .produced_wall_ns = wall_ns()});
       const std::string topic = r.topic_prefix + modality_name(meta.modality) + "/" + p.name;
       publish(topic, message);
       ProvenanceEntry entry;
@@ -686,15 +692,14 @@ Daemon::Daemon(DaemonConfig config, std::shared_ptr<spdlog::logger> logger)
     text << in.rdbuf();
     s.config_sha256 = to_hex(Sha256::of(text.str()));
   }
-  s.effective_config = {
-      {"data_dir", c.data_dir.string()},
-      {"queue_capacity", c.queue_capacity},
-      {"max_frame_bytes", c.frame_limits.max_frame_bytes},
-      {"max_commands_in_flight", c.max_commands_in_flight},
-      {"command_retry_ms", c.command_timings.retry_interval.count()},
-      {"command_deadline_ms", c.command_timings.deadline.count()},
-      {"fsync_interval_ms", c.provenance.fsync_interval.count()},
-      {"frame_sum_backend", c.frame_sum_backend}};
+  s.effective_config = {{"data_dir", c.data_dir.string()},
+                        {"queue_capacity", c.queue_capacity},
+                        {"max_frame_bytes", c.frame_limits.max_frame_bytes},
+                        {"max_commands_in_flight", c.max_commands_in_flight},
+                        {"command_retry_ms", c.command_timings.retry_interval.count()},
+                        {"command_deadline_ms", c.command_timings.deadline.count()},
+                        {"fsync_interval_ms", c.provenance.fsync_interval.count()},
+                        {"frame_sum_backend", c.frame_sum_backend}};
   s.log->info("edgeloopd {} listening: data {}, results {}, commands {}, admin {}",
               build_info::kVersion, c.endpoints.data, c.endpoints.results, c.endpoints.commands,
               c.endpoints.admin);
@@ -702,9 +707,13 @@ Daemon::Daemon(DaemonConfig config, std::shared_ptr<spdlog::logger> logger)
 
 Daemon::~Daemon() = default;
 
-void Daemon::request_stop() { state_->stop.store(true); }
+void Daemon::request_stop() {
+  state_->stop.store(true);
+}
 
-const Counters& Daemon::counters() const { return state_->counters; }
+const Counters& Daemon::counters() const {
+  return state_->counters;
+}
 
 void Daemon::run() {
   State& s = *state_;
@@ -729,7 +738,8 @@ void Daemon::run() {
       if (parts.empty()) break;
       s.handle_admin(std::move(parts));
     }
-    for (int i = 0; read_data && i < 64 && (items[2].revents & ZMQ_POLLIN) && !s.queue.full(); ++i) {
+    for (int i = 0; read_data && i < 64 && (items[2].revents & ZMQ_POLLIN) && !s.queue.full();
+         ++i) {
       auto parts = receive_multipart(s.data);
       if (parts.empty()) break;
       s.handle_data(std::move(parts));

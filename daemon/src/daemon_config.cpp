@@ -35,16 +35,16 @@ DaemonConfig load_daemon_config(const ConfigTable& table) {
   const ConfigTable ingest = table.table_or_empty("ingest");
   c.queue_capacity = static_cast<std::size_t>(ingest.get_int("queue_capacity", 64, 1, 1 << 16));
   c.receive_hwm = static_cast<int>(ingest.get_int("receive_hwm", 1000, 1, 1 << 20));
-  c.frame_limits.max_frame_bytes = static_cast<std::uint64_t>(
-      ingest.get_int("max_frame_bytes", 256ll << 20, 1, 4ll << 30));
+  c.frame_limits.max_frame_bytes =
+      static_cast<std::uint64_t>(ingest.get_int("max_frame_bytes", 256ll << 20, 1, 4ll << 30));
   c.frame_limits.max_rank = static_cast<std::uint32_t>(ingest.get_int("max_rank", 4, 1, 8));
   c.frame_limits.max_dim =
       static_cast<std::uint32_t>(ingest.get_int("max_dim", 1 << 16, 1, 1 << 24));
 
   const ConfigTable publish = table.table_or_empty("publish");
   c.publish_hwm = static_cast<int>(publish.get_int("sndhwm", 1000, 1, 1 << 20));
-  c.heartbeat_interval =
-      publish.get_duration_ms("heartbeat_ms", milliseconds(250), milliseconds(10), milliseconds(60000));
+  c.heartbeat_interval = publish.get_duration_ms("heartbeat_ms", milliseconds(250),
+                                                 milliseconds(10), milliseconds(60000));
 
   const ConfigTable prov = table.table_or_empty("provenance");
   const std::string fsync =

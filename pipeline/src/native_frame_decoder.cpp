@@ -56,8 +56,8 @@ std::variant<Frame, WireError> decode_native_frame(std::span<const std::byte> he
     }
     // Checked before multiplying so the product cannot overflow.
     if (bytes > limits.max_frame_bytes / dim) {
-      return refuse("bad_shape", "frame larger than " + std::to_string(limits.max_frame_bytes) +
-                                     " bytes");
+      return refuse("bad_shape",
+                    "frame larger than " + std::to_string(limits.max_frame_bytes) + " bytes");
     }
     bytes *= dim;
     meta.shape.push_back(dim);

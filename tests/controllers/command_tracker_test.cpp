@@ -22,8 +22,8 @@ TEST(CommandTracker, NumbersCommandsFromOneAndResolvesByAck) {
   EXPECT_EQ(tracker.issue("scan_position", {2, 2}, "test", 1, 0, 0).seq, 2u);
   EXPECT_EQ(tracker.in_flight(), 2u);
 
-  const auto ack = build_ack({.run_id = run, .seq = 2, .status = wire::AckStatus::Done,
-                              .readback = {2, 2}});
+  const auto ack =
+      build_ack({.run_id = run, .seq = 2, .status = wire::AckStatus::Done, .readback = {2, 2}});
   const auto resolved = tracker.on_ack(as_ack(ack), 5 * kMs);
   ASSERT_TRUE(resolved);
   EXPECT_EQ(resolved->command.seq, 2u);
@@ -44,7 +44,8 @@ TEST(CommandTracker, IgnoresAcksForAnotherRun) {
 }
 
 TEST(CommandTracker, ResendsAfterRetryIntervalWithAttemptCount) {
-  CommandTracker tracker(Uuid::random(), {std::chrono::milliseconds(100), std::chrono::milliseconds(1000)});
+  CommandTracker tracker(Uuid::random(),
+                         {std::chrono::milliseconds(100), std::chrono::milliseconds(1000)});
   tracker.issue("scan_position", {0, 0}, "test", 0, 0, 0);
   EXPECT_TRUE(tracker.due_for_resend(99 * kMs).empty());
   auto due = tracker.due_for_resend(100 * kMs);
@@ -55,7 +56,8 @@ TEST(CommandTracker, ResendsAfterRetryIntervalWithAttemptCount) {
 }
 
 TEST(CommandTracker, ExpiresCommandsPastTheirDeadline) {
-  CommandTracker tracker(Uuid::random(), {std::chrono::milliseconds(100), std::chrono::milliseconds(1000)});
+  CommandTracker tracker(Uuid::random(),
+                         {std::chrono::milliseconds(100), std::chrono::milliseconds(1000)});
   tracker.issue("scan_position", {0, 0}, "test", 0, 0, 0);
   tracker.issue("scan_position", {1, 0}, "test", 1, 500 * kMs, 500 * kMs);
   EXPECT_TRUE(tracker.expire(1000 * kMs, 1000 * kMs).empty());

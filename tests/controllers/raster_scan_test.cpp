@@ -13,7 +13,8 @@ TEST(RasterScan, VisitsEveryPositionRowByRowOnce) {
     EXPECT_EQ(p->index, static_cast<std::int64_t>(seen.size()));
     seen.emplace_back(p->x, p->y);
   }
-  EXPECT_EQ(seen, (std::vector<std::pair<double, double>>{{0, 0}, {1, 0}, {2, 0}, {0, 1}, {1, 1}, {2, 1}}));
+  EXPECT_EQ(seen, (std::vector<std::pair<double, double>>{
+                      {0, 0}, {1, 0}, {2, 0}, {0, 1}, {1, 1}, {2, 1}}));
   EXPECT_EQ(scan.issued(), 6u);
   EXPECT_FALSE(scan.next());
 }

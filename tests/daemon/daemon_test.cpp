@@ -19,7 +19,9 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-zmq::const_buffer buf(const flatbuffers::DetachedBuffer& b) { return zmq::buffer(b.data(), b.size()); }
+zmq::const_buffer buf(const flatbuffers::DetachedBuffer& b) {
+  return zmq::buffer(b.data(), b.size());
+}
 
 // Plays the instrument: DEALER for commands/acks/status, PUSH for frames.
 class ScriptedInstrument {
@@ -53,16 +55,23 @@ class ScriptedInstrument {
     if (zmq::poll(&item, 1, timeout) == 0) return std::nullopt;
     zmq::message_t m;
     if (!dealer_.recv(m, zmq::recv_flags::none)) return std::nullopt;
-    auto decoded = decode<wire::Command>(std::span(static_cast<const std::byte*>(m.data()), m.size()));
+    auto decoded =
+        decode<wire::Command>(std::span(static_cast<const std::byte*>(m.data()), m.size()));
     if (!std::holds_alternative<const wire::Command*>(decoded)) return std::nullopt;
     const auto& c = *std::get<const wire::Command*>(decoded);
-    return ReceivedCommand{from_wire(c.run_id()), c.seq(), c.actuator()->str(),
-                           {c.target()->begin(), c.target()->end()}, c.attempt()};
+    return ReceivedCommand{from_wire(c.run_id()),
+                           c.seq(),
+                           c.actuator()->str(),
+                           {c.target()->begin(), c.target()->end()},
+                           c.attempt()};
   }
 
   void ack(const ReceivedCommand& c, wire::AckStatus status, std::string reason = {}) {
-    dealer_.send(buf(build_ack({.run_id = c.run, .seq = c.seq, .status = status,
-                                .reason = std::move(reason), .readback = c.target,
+    dealer_.send(buf(build_ack({.run_id = c.run,
+                                .seq = c.seq,
+                                .status = status,
+                                .reason = std::move(reason),
+                                .readback = c.target,
                                 .completed_wall_ns = wall_ns()})),
                  zmq::send_flags::none);
   }
@@ -135,7 +144,8 @@ class DaemonTest : public ::testing::Test {
   }
 
   // Polls status until `predicate` holds; returns the last status.
-  json wait_status(const std::function<bool(const json&)>& predicate, std::chrono::milliseconds timeout = 5000ms) {
+  json wait_status(const std::function<bool(const json&)>& predicate,
+                   std::chrono::milliseconds timeout = 5000ms) {
     const auto until = std::chrono::steady_clock::now() + timeout;
     json s;
     while (std::chrono::steady_clock::now() < until) {
@@ -173,8 +183,11 @@ TEST_F(DaemonTest, RejectsMalformedDataMessagesAndKeepsRunning) {
   push.set(zmq::sockopt::linger, 1000);
   push.connect(config_.endpoints.data);
   const Uuid run = Uuid::random();
-  FrameHeaderFields good{.run_id = run, .stream = "4dstem/detector", .modality = wire::Modality::Stem4D,
-                         .dtype = wire::DType::U16, .shape = {8, 8}};
+  FrameHeaderFields good{.run_id = run,
+                         .stream = "4dstem/detector",
+                         .modality = wire::Modality::Stem4D,
+                         .dtype = wire::DType::U16,
+                         .shape = {8, 8}};
   const auto header = build_frame_header(good);
   std::vector<std::uint16_t> pixels(64, 1);
 
@@ -221,12 +234,14 @@ TEST_F(DaemonTest, RejectsMalformedDataMessagesAndKeepsRunning) {
   push.send(buf(header), zmq::send_flags::sndmore);
   push.send(zmq::buffer(pixels), zmq::send_flags::none);
   // 9: a valid Command where a FrameHeader belongs.
-  push.send(buf(build_command({.run_id = run, .seq = 1, .actuator = "x"})), zmq::send_flags::sndmore);
+  push.send(buf(build_command({.run_id = run, .seq = 1, .actuator = "x"})),
+            zmq::send_flags::sndmore);
   push.send(zmq::buffer(pixels), zmq::send_flags::none);
 
   const json s = wait_status([&](const json& st) { return counter(st, "rejected.data") == 9; });
   EXPECT_EQ(counter(s, "rejected.data.part_count"), 2u);
-  EXPECT_EQ(counter(s, "rejected.data.invalid_flatbuffer") + counter(s, "rejected.data.truncated"), 1u);
+  EXPECT_EQ(counter(s, "rejected.data.invalid_flatbuffer") + counter(s, "rejected.data.truncated"),
+            1u);
   EXPECT_EQ(counter(s, "rejected.data.bad_identifier"), 2u);
   EXPECT_EQ(counter(s, "rejected.data.schema_version"), 1u);
   EXPECT_EQ(counter(s, "rejected.data.bad_shape"), 1u);
@@ -241,14 +256,14 @@ TEST_F(DaemonTest, RejectsMalformedCommandSocketMessages) {
   dealer.set(zmq::sockopt::linger, 0);
   dealer.connect(config_.endpoints.commands);
   const std::string garbage(64, 'x');
-  dealer.send(zmq::buffer(garbage), zmq::send_flags::none);              // not a known message
-  dealer.send(zmq::buffer(garbage.data(), 3), zmq::send_flags::none);    // too short
-  dealer.send(zmq::str_buffer("a"), zmq::send_flags::sndmore);           // extra part
+  dealer.send(zmq::buffer(garbage), zmq::send_flags::none);            // not a known message
+  dealer.send(zmq::buffer(garbage.data(), 3), zmq::send_flags::none);  // too short
+  dealer.send(zmq::str_buffer("a"), zmq::send_flags::sndmore);         // extra part
   dealer.send(zmq::str_buffer("b"), zmq::send_flags::none);
   const auto ack = build_ack({.run_id = Uuid::random(), .seq = 1, .status = wire::AckStatus::Done});
   dealer.send(zmq::buffer(ack.data(), ack.size() - 9), zmq::send_flags::none);  // truncated ack
   const auto status = build_instrument_status({.instrument = std::string(100, 'n')});
-  dealer.send(buf(status), zmq::send_flags::none);                       // name too long
+  dealer.send(buf(status), zmq::send_flags::none);  // name too long
 
   const json s = wait_status([&](const json& st) { return counter(st, "rejected.commands") == 5; });
   EXPECT_EQ(counter(s, "rejected.commands.bad_identifier"), 1u);
@@ -261,12 +276,12 @@ TEST_F(DaemonTest, RejectsMalformedCommandSocketMessages) {
 
 TEST_F(DaemonTest, RejectsMalformedAdminRequestsWithAnErrorReply) {
   start();
-  for (const json& bad : {json("not json {"), json("[1,2]"), json(R"({"nocmd":1})"),
-                          json(R"({"cmd":"launch_missiles"})"),
-                          json(R"({"cmd":"start_run","nx":0,"ny":3})"),
-                          json(R"({"cmd":"start_run","nx":"4","ny":3})"),
-                          json(R"({"cmd":"start_run","nx":4,"ny":3})"),  // no instrument
-                          json(R"({"cmd":"stop_run"})")}) {
+  for (const json& bad :
+       {json("not json {"), json("[1,2]"), json(R"({"nocmd":1})"),
+        json(R"({"cmd":"launch_missiles"})"), json(R"({"cmd":"start_run","nx":0,"ny":3})"),
+        json(R"({"cmd":"start_run","nx":"4","ny":3})"),
+        json(R"({"cmd":"start_run","nx":4,"ny":3})"),  // no instrument
+        json(R"({"cmd":"stop_run"})")}) {
     const json reply = admin(bad);
     EXPECT_FALSE(reply.value("ok", true)) << bad;
     EXPECT_FALSE(reply.value("error", std::string()).empty()) << bad;
@@ -343,9 +358,10 @@ TEST_F(DaemonTest, RunsARasterScanEndToEndAndRecordsProvenance) {
   const std::string run_id = started["run_id"];
 
   EXPECT_EQ(serve(instrument, 12, {.reject_seqs = {5}}), 11u);
-  const json s = wait_status([](const json& st) { return st["run"].is_null() && !st["last_run"].is_null(); });
+  const json s =
+      wait_status([](const json& st) { return st["run"].is_null() && !st["last_run"].is_null(); });
   const json& last = s["last_run"];
-  EXPECT_EQ(last["state"], "completed");
+  EXPECT_EQ(last["state"], "completed_with_errors");  // one position was refused
   EXPECT_EQ(last["frames_received"], 11);
   EXPECT_EQ(last["frames_processed"], 11);
   EXPECT_EQ(last["results_published"], 11);
@@ -354,7 +370,8 @@ TEST_F(DaemonTest, RunsARasterScanEndToEndAndRecordsProvenance) {
 
   // Every frame's result arrives, with the right sum and scan index.
   std::map<std::uint64_t, double> sums;
-  while (sums.size() < 11 && sub.recv(topic, zmq::recv_flags::none) && sub.recv(body, zmq::recv_flags::none)) {
+  while (sums.size() < 11 && sub.recv(topic, zmq::recv_flags::none) &&
+         sub.recv(body, zmq::recv_flags::none)) {
     if (topic.to_string().find("/4dstem/frame_sum") == std::string::npos) continue;
     EXPECT_EQ(topic.to_string(), "run/" + run_id + "/4dstem/frame_sum");
     const auto* r = flatbuffers::GetRoot<wire::Result>(body.data());

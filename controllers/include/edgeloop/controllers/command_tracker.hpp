@@ -17,7 +17,8 @@ namespace edgeloop {
 
 struct CommandTimings {
   std::chrono::milliseconds retry_interval{250};  // resend when no ack arrived within this
-  std::chrono::milliseconds deadline{5000};       // give up (and tell the instrument) after this
+  std::chrono::milliseconds deadline{
+      5000};  // give up after this; the instrument refuses a command past its deadline
 };
 
 struct PendingCommand {

@@ -23,7 +23,9 @@ namespace edgeloop {
 
 inline constexpr auto kSchemaVersion = wire::SchemaVersion::Current;
 
-inline wire::Uuid to_wire(const Uuid& id) { return wire::Uuid(id.hi(), id.lo()); }
+inline wire::Uuid to_wire(const Uuid& id) {
+  return wire::Uuid(id.hi(), id.lo());
+}
 inline Uuid from_wire(const wire::Uuid* id) {
   return id == nullptr ? Uuid{} : Uuid::from_halves(id->hi(), id->lo());
 }
@@ -50,7 +52,7 @@ EDGELOOP_WIRE_ROOT(ProvenanceRecord)
 
 // Why a message was refused; `reason` is a short stable token used as a counter label.
 struct WireError {
-  std::string reason;  // "empty", "bad_identifier", "invalid_flatbuffer", "schema_version"
+  std::string reason;  // "truncated", "bad_identifier", "invalid_flatbuffer", "schema_version"
   std::string detail;  // human-readable, for the log line
 };
 

@@ -21,8 +21,8 @@ class AdminError : public std::runtime_error {
 };
 
 struct AdminRequest {
-  std::string command;     // status | ping | start_run | stop_run
-  std::uint32_t nx = 0;    // start_run: raster grid
+  std::string command;   // status | ping | start_run | stop_run
+  std::uint32_t nx = 0;  // start_run: raster grid
   std::uint32_t ny = 0;
   std::string instrument;  // start_run: optional instrument name
 };

@@ -8,10 +8,10 @@
 // reading frames so ZeroMQ's high-water mark pushes back on the instrument (lossless).
 #pragma once
 
+#include <spdlog/logger.h>
 #include <atomic>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <spdlog/logger.h>
 #include <zmq.hpp>
 
 #include "edgeloop/core/counters.hpp"

@@ -1,0 +1,116 @@
+#include "edgeloop/pipeline/native_frame_decoder.hpp"
+
+#include <gtest/gtest.h>
+
+#include "edgeloop/core/wire_builders.hpp"
+
+namespace edgeloop {
+namespace {
+
+class VectorPayload final : public PayloadOwner {
+ public:
+  explicit VectorPayload(std::size_t size, std::byte fill = std::byte{1}) : bytes_(size, fill) {}
+  std::span<const std::byte> bytes() const override { return bytes_; }
+
+ private:
+  std::vector<std::byte> bytes_;
+};
+
+std::span<const std::byte> span_of(const flatbuffers::DetachedBuffer& b) {
+  return {reinterpret_cast<const std::byte*>(b.data()), b.size()};
+}
+
+FrameHeaderFields valid_fields() {
+  return {.run_id = Uuid::random(),
+          .stream = "4dstem/detector",
+          .modality = wire::Modality::Stem4D,
+          .sequence = 7,
+          .scan_position = {3, 4},
+          .command_seq = 9,
+          .dtype = wire::DType::U16,
+          .shape = {96, 96},
+          .uncompressed_size = 96 * 96 * 2};
+}
+
+std::string reason_of(const std::variant<Frame, WireError>& result) {
+  return std::holds_alternative<WireError>(result) ? std::get<WireError>(result).reason
+                                                   : "accepted";
+}
+
+TEST(NativeFrameDecoder, AcceptsAValidFrameWithoutCopyingThePayload) {
+  const auto fields = valid_fields();
+  const auto header = build_frame_header(fields);
+  auto payload = std::make_unique<VectorPayload>(96 * 96 * 2);
+  const std::byte* original = payload->bytes().data();
+  auto result = decode_native_frame(span_of(header), std::move(payload), {});
+  ASSERT_TRUE(std::holds_alternative<Frame>(result)) << reason_of(result);
+  const Frame& frame = std::get<Frame>(result);
+  EXPECT_EQ(frame.bytes().data(), original);
+  EXPECT_EQ(frame.meta.run_id, fields.run_id);
+  EXPECT_EQ(frame.meta.stream, "4dstem/detector");
+  EXPECT_EQ(frame.meta.sequence, 7u);
+  EXPECT_EQ(frame.meta.command_seq, 9u);
+  EXPECT_EQ(frame.meta.shape, (std::vector<std::uint32_t>{96, 96}));
+  EXPECT_EQ(frame.meta.scan_position, (std::vector<double>{3, 4}));
+  EXPECT_EQ(frame.meta.payload_sha256, Sha256::of(frame.bytes()));
+}
+
+TEST(NativeFrameDecoder, RefusesEachKindOfBadHeader) {
+  const auto decode_with = [](FrameHeaderFields f, std::size_t payload_bytes,
+                              FrameLimits limits = {}) {
+    const auto header = build_frame_header(f);
+    return reason_of(decode_native_frame(span_of(header),
+                                         std::make_unique<VectorPayload>(payload_bytes), limits));
+  };
+  const std::size_t ok_size = 96 * 96 * 2;
+  auto f = valid_fields();
+  f.run_id = Uuid{};
+  EXPECT_EQ(decode_with(f, ok_size), "missing_field");
+  f = valid_fields();
+  f.stream = "";
+  EXPECT_EQ(decode_with(f, ok_size), "missing_field");
+  f = valid_fields();
+  f.stream = std::string(200, 's');
+  EXPECT_EQ(decode_with(f, ok_size), "bad_field");
+  f = valid_fields();
+  f.dtype = wire::DType::Unknown;
+  EXPECT_EQ(decode_with(f, ok_size), "bad_field");
+  f = valid_fields();
+  f.codec = wire::Codec::Zstd;
+  EXPECT_EQ(decode_with(f, ok_size), "unsupported_codec");
+  f = valid_fields();
+  f.shape = {};
+  EXPECT_EQ(decode_with(f, ok_size), "bad_shape");
+  f.shape = {1, 1, 1, 1, 1};
+  EXPECT_EQ(decode_with(f, 2), "bad_shape");
+  f.shape = {0, 96};
+  EXPECT_EQ(decode_with(f, 0), "bad_shape");
+  f.shape = {65536, 65536, 65536, 65536};  // product overflows 64 bits if multiplied blindly
+  EXPECT_EQ(decode_with(f, ok_size), "bad_shape");
+  f = valid_fields();
+  EXPECT_EQ(decode_with(f, ok_size - 1), "payload_size");
+  f.uncompressed_size = 12;
+  EXPECT_EQ(decode_with(f, ok_size), "payload_size");
+  f = valid_fields();
+  f.scan_position = {1, 2, 3, 4};
+  EXPECT_EQ(decode_with(f, ok_size), "bad_field");
+  f.scan_position = {1, std::numeric_limits<double>::quiet_NaN()};
+  EXPECT_EQ(decode_with(f, ok_size), "bad_field");
+  f = valid_fields();
+  EXPECT_EQ(decode_with(f, ok_size, FrameLimits{.max_frame_bytes = 1000}), "bad_shape");
+}
+
+TEST(NativeFrameDecoder, RefusesBytesThatAreNotAFrameHeader) {
+  const std::vector<std::byte> garbage(64, std::byte{0x5A});
+  EXPECT_EQ(reason_of(decode_native_frame(garbage, std::make_unique<VectorPayload>(4), {})),
+            "bad_identifier");
+  const auto header = build_frame_header(valid_fields());
+  for (std::size_t cut : {0ul, 4ul, 12ul, header.size() / 2}) {
+    const auto result =
+        decode_native_frame(span_of(header).first(cut), std::make_unique<VectorPayload>(4), {});
+    EXPECT_TRUE(std::holds_alternative<WireError>(result)) << "cut at " << cut;
+  }
+}
+
+}  // namespace
+}  // namespace edgeloop
