@@ -101,6 +101,7 @@ int subscribe(const std::string& endpoint, const std::string& topic, std::uint64
                                  ? monotonic_ns() + static_cast<std::int64_t>(timeout_s * 1e9)
                                  : std::numeric_limits<std::int64_t>::max();
   std::uint64_t received = 0;
+  AlignedScratch scratch;
   while ((count == 0 || received < count) && monotonic_ns() < until) {
     zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(100));
@@ -121,8 +122,8 @@ int subscribe(const std::string& endpoint, const std::string& topic, std::uint64
       }
       if (std::string_view(kHeartbeatTopic).substr(0, topic.size()) != topic) continue;
     }
-    auto decoded =
-        decode<wire::Result>(std::span(static_cast<const std::byte*>(body.data()), body.size()));
+    auto decoded = decode<wire::Result>(
+        std::span(static_cast<const std::byte*>(body.data()), body.size()), scratch);
     if (auto* error = std::get_if<WireError>(&decoded)) {
       std::cerr << "edgeloop: skipping malformed result on " << topic_part.to_string() << ": "
                 << error->detail << "\n";

@@ -143,6 +143,7 @@ struct Daemon::State {
   std::optional<ActiveRun> run;
   json last_run = nullptr;
   std::string config_sha256;
+  AlignedScratch scratch;  // I/O thread only: aligned copies of incoming messages
   json effective_config;
 
   // --- rejection bookkeeping -------------------------------------------------------------
@@ -162,8 +163,9 @@ struct Daemon::State {
              "expected [FrameHeader][payload], got " + std::to_string(parts.size()) + " parts");
       return;
     }
-    auto decoded = decode_native_frame(
-        bytes_of(parts[0]), std::make_unique<ZmqPayload>(std::move(parts[1])), config.frame_limits);
+    auto decoded =
+        decode_native_frame(bytes_of(parts[0]), scratch,
+                            std::make_unique<ZmqPayload>(std::move(parts[1])), config.frame_limits);
     if (auto* error = std::get_if<WireError>(&decoded)) {
       reject("data", error->reason, error->detail);
       return;
@@ -240,7 +242,7 @@ struct Daemon::State {
   }
 
   void handle_status(const std::string& identity, std::span<const std::byte> payload) {
-    auto decoded = decode<wire::InstrumentStatus>(payload);
+    auto decoded = decode<wire::InstrumentStatus>(payload, scratch);
     if (auto* error = std::get_if<WireError>(&decoded)) {
       reject("commands", error->reason, error->detail);
       return;
@@ -267,7 +269,7 @@ struct Daemon::State {
   }
 
   void handle_ack(const std::string& identity, std::span<const std::byte> payload) {
-    auto decoded = decode<wire::Ack>(payload);
+    auto decoded = decode<wire::Ack>(payload, scratch);
     if (auto* error = std::get_if<WireError>(&decoded)) {
       reject("commands", error->reason, error->detail);
       return;

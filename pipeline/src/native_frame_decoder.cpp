@@ -15,9 +15,10 @@ WireError refuse(const char* reason, std::string detail) {
 }  // namespace
 
 std::variant<Frame, WireError> decode_native_frame(std::span<const std::byte> header_bytes,
+                                                   AlignedScratch& scratch,
                                                    std::unique_ptr<PayloadOwner> payload,
                                                    const FrameLimits& limits) {
-  auto decoded = decode<wire::FrameHeader>(header_bytes);
+  auto decoded = decode<wire::FrameHeader>(header_bytes, scratch);
   if (auto* error = std::get_if<WireError>(&decoded)) return *error;
   const wire::FrameHeader& h = *std::get<const wire::FrameHeader*>(decoded);
 

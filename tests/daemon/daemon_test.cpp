@@ -55,8 +55,8 @@ class ScriptedInstrument {
     if (zmq::poll(&item, 1, timeout) == 0) return std::nullopt;
     zmq::message_t m;
     if (!dealer_.recv(m, zmq::recv_flags::none)) return std::nullopt;
-    auto decoded =
-        decode<wire::Command>(std::span(static_cast<const std::byte*>(m.data()), m.size()));
+    auto decoded = decode<wire::Command>(
+        std::span(static_cast<const std::byte*>(m.data()), m.size()), scratch_);
     if (!std::holds_alternative<const wire::Command*>(decoded)) return std::nullopt;
     const auto& c = *std::get<const wire::Command*>(decoded);
     return ReceivedCommand{from_wire(c.run_id()),
@@ -98,6 +98,7 @@ class ScriptedInstrument {
 
  private:
   std::string name_;
+  AlignedScratch scratch_;
   zmq::socket_t dealer_;
   zmq::socket_t push_;
 };
@@ -370,11 +371,16 @@ TEST_F(DaemonTest, RunsARasterScanEndToEndAndRecordsProvenance) {
 
   // Every frame's result arrives, with the right sum and scan index.
   std::map<std::uint64_t, double> sums;
-  while (sums.size() < 11 && sub.recv(topic, zmq::recv_flags::none) &&
-         sub.recv(body, zmq::recv_flags::none)) {
+  AlignedScratch scratch;
+  const auto until = std::chrono::steady_clock::now() + 5s;  // heartbeats keep recv from timing out
+  while (sums.size() < 11 && std::chrono::steady_clock::now() < until &&
+         sub.recv(topic, zmq::recv_flags::none) && sub.recv(body, zmq::recv_flags::none)) {
     if (topic.to_string().find("/4dstem/frame_sum") == std::string::npos) continue;
     EXPECT_EQ(topic.to_string(), "run/" + run_id + "/4dstem/frame_sum");
-    const auto* r = flatbuffers::GetRoot<wire::Result>(body.data());
+    auto decoded = decode<wire::Result>(
+        std::span(static_cast<const std::byte*>(body.data()), body.size()), scratch);
+    ASSERT_TRUE(std::holds_alternative<const wire::Result*>(decoded));
+    const auto* r = std::get<const wire::Result*>(decoded);
     sums[r->source_sequence()] = r->values()->Get(0);
     EXPECT_GE(r->scan_index(), 0);
   }

@@ -137,11 +137,15 @@ TEST_F(ClosedLoop, RasterScan32x32ThroughSeparateProcesses) {
   // 1024 results, in frame order, one per scan position.
   std::vector<std::uint64_t> sequences;
   std::set<std::int64_t> scan_indices;
-  while (sequences.size() < 1024 && sub.recv(topic, zmq::recv_flags::none)) {
+  AlignedScratch scratch;
+  const auto until =
+      std::chrono::steady_clock::now() + 60s;  // heartbeats keep recv from timing out
+  while (sequences.size() < 1024 && std::chrono::steady_clock::now() < until &&
+         sub.recv(topic, zmq::recv_flags::none)) {
     ASSERT_TRUE(sub.recv(body, zmq::recv_flags::none));
     if (topic.to_string() != "run/" + run_id + "/4dstem/frame_sum") continue;
-    auto decoded =
-        decode<wire::Result>(std::span(static_cast<const std::byte*>(body.data()), body.size()));
+    auto decoded = decode<wire::Result>(
+        std::span(static_cast<const std::byte*>(body.data()), body.size()), scratch);
     ASSERT_TRUE(std::holds_alternative<const wire::Result*>(decoded));
     const wire::Result& r = *std::get<const wire::Result*>(decoded);
     sequences.push_back(r.source_sequence());

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "edgeloop/core/wire_builders.hpp"
 
 namespace edgeloop {
@@ -38,11 +40,12 @@ std::string reason_of(const std::variant<Frame, WireError>& result) {
 }
 
 TEST(NativeFrameDecoder, AcceptsAValidFrameWithoutCopyingThePayload) {
+  AlignedScratch scratch;
   const auto fields = valid_fields();
   const auto header = build_frame_header(fields);
   auto payload = std::make_unique<VectorPayload>(96 * 96 * 2);
   const std::byte* original = payload->bytes().data();
-  auto result = decode_native_frame(span_of(header), std::move(payload), {});
+  auto result = decode_native_frame(span_of(header), scratch, std::move(payload), {});
   ASSERT_TRUE(std::holds_alternative<Frame>(result)) << reason_of(result);
   const Frame& frame = std::get<Frame>(result);
   EXPECT_EQ(frame.bytes().data(), original);
@@ -56,10 +59,11 @@ TEST(NativeFrameDecoder, AcceptsAValidFrameWithoutCopyingThePayload) {
 }
 
 TEST(NativeFrameDecoder, RefusesEachKindOfBadHeader) {
-  const auto decode_with = [](FrameHeaderFields f, std::size_t payload_bytes,
-                              FrameLimits limits = {}) {
+  AlignedScratch scratch;
+  const auto decode_with = [&scratch](FrameHeaderFields f, std::size_t payload_bytes,
+                                      FrameLimits limits = {}) {
     const auto header = build_frame_header(f);
-    return reason_of(decode_native_frame(span_of(header),
+    return reason_of(decode_native_frame(span_of(header), scratch,
                                          std::make_unique<VectorPayload>(payload_bytes), limits));
   };
   const std::size_t ok_size = 96 * 96 * 2;
@@ -100,14 +104,29 @@ TEST(NativeFrameDecoder, RefusesEachKindOfBadHeader) {
   EXPECT_EQ(decode_with(f, ok_size, FrameLimits{.max_frame_bytes = 1000}), "bad_shape");
 }
 
+TEST(NativeFrameDecoder, DecodesAHeaderAtAnOddAddressFromAnAlignedCopy) {
+  const auto header = build_frame_header(valid_fields());
+  std::vector<std::byte> shifted(header.size() + 1);
+  std::memcpy(shifted.data() + 1, header.data(), header.size());
+  AlignedScratch local;
+  auto result = decode_native_frame(std::span(shifted).subspan(1), local,
+                                    std::make_unique<VectorPayload>(96 * 96 * 2), {});
+  EXPECT_TRUE(std::holds_alternative<Frame>(result)) << reason_of(result);
+  EXPECT_FALSE(local.empty());
+  EXPECT_EQ(decode<wire::FrameHeader>(std::span(shifted).subspan(1)).index(),
+            1u);  // in place: refused
+}
+
 TEST(NativeFrameDecoder, RefusesBytesThatAreNotAFrameHeader) {
+  AlignedScratch scratch;
   const std::vector<std::byte> garbage(64, std::byte{0x5A});
-  EXPECT_EQ(reason_of(decode_native_frame(garbage, std::make_unique<VectorPayload>(4), {})),
-            "bad_identifier");
+  EXPECT_EQ(
+      reason_of(decode_native_frame(garbage, scratch, std::make_unique<VectorPayload>(4), {})),
+      "bad_identifier");
   const auto header = build_frame_header(valid_fields());
   for (std::size_t cut : {0ul, 4ul, 12ul, header.size() / 2}) {
-    const auto result =
-        decode_native_frame(span_of(header).first(cut), std::make_unique<VectorPayload>(4), {});
+    const auto result = decode_native_frame(span_of(header).first(cut), scratch,
+                                            std::make_unique<VectorPayload>(4), {});
     EXPECT_TRUE(std::holds_alternative<WireError>(result)) << "cut at " << cut;
   }
 }

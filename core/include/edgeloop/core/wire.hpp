@@ -13,9 +13,12 @@
 #include <edgeloop/wire/result_generated.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "edgeloop/core/uuid.hpp"
 
@@ -59,10 +62,19 @@ struct WireError {
 template <class Root>
 using Decoded = std::variant<const Root*, WireError>;
 
-// The four checks are done in an order that never reads unverified memory.
+// Storage for an aligned copy of a message that arrived at an address FlatBuffers cannot read
+// in place (libzmq may hand over a TCP message at any offset of its receive buffer).
+using AlignedScratch = std::vector<std::uint64_t>;
+
+// The checks are done in an order that never reads unverified memory. `bytes` must be 8-byte
+// aligned (FlatBuffers reads fields in place); use the overload with scratch storage otherwise.
 template <class Root>
 Decoded<Root> decode(std::span<const std::byte> bytes) {
   const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  if (reinterpret_cast<std::uintptr_t>(data) % alignof(std::uint64_t) != 0) {
+    return WireError{"misaligned", std::string(WireTraits<Root>::kName) +
+                                       ": buffer is not 8-byte aligned (decode from a copy)"};
+  }
   const char* expected = WireTraits<Root>::identifier();
   if (bytes.size() < 8) {
     return WireError{"truncated", std::string(WireTraits<Root>::kName) + ": message of " +
@@ -89,6 +101,18 @@ Decoded<Root> decode(std::span<const std::byte> bytes) {
                          std::to_string(static_cast<unsigned>(kSchemaVersion))};
   }
   return root;
+}
+
+// Decodes in place when aligned, else from a copy in `scratch`; the returned table lives as
+// long as both `bytes` and `scratch` are unchanged.
+template <class Root>
+Decoded<Root> decode(std::span<const std::byte> bytes, AlignedScratch& scratch) {
+  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(std::uint64_t) != 0) {
+    scratch.resize((bytes.size() + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t));
+    std::memcpy(scratch.data(), bytes.data(), bytes.size());
+    bytes = std::span(reinterpret_cast<const std::byte*>(scratch.data()), bytes.size());
+  }
+  return decode<Root>(bytes);
 }
 
 }  // namespace edgeloop

@@ -22,7 +22,9 @@ struct FrameLimits {
 };
 
 // On success the payload is moved into the returned Frame and its SHA-256 computed.
+// `scratch` holds an aligned copy of the header when it arrived misaligned.
 std::variant<Frame, WireError> decode_native_frame(std::span<const std::byte> header,
+                                                   AlignedScratch& scratch,
                                                    std::unique_ptr<PayloadOwner> payload,
                                                    const FrameLimits& limits);
 
