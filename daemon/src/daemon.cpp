@@ -75,6 +75,8 @@ struct RunShared {
   std::atomic<std::uint64_t> frames_processed{0};
   std::atomic<std::uint64_t> results_published{0};
   std::atomic<std::uint64_t> stage_failures{0};
+  // Written by the worker before `closed` is set, read by the I/O thread only after.
+  json final_summary;
   std::atomic<bool> closed{false};
 };
 
@@ -112,7 +114,6 @@ struct ActiveRun {
   std::int64_t started_mono_ns = 0;
   std::int64_t last_activity_mono_ns = 0;
   std::string state = "running";  // running -> closing (worker seals the log) -> done
-  json summary;
 };
 
 }  // namespace
@@ -445,13 +446,13 @@ struct Daemon::State {
   void end_run(const std::string& outcome) {
     ActiveRun& a = *run;
     if (a.state != "running") return;
-    a.summary = run_json(a);
-    a.summary["state"] = outcome;
+    json summary = run_json(a);
+    summary["state"] = outcome;
     a.state = "closing";
     counters.add("runs." + outcome);
     log->info("run {} {}: {} frames, {} commands acked, {} results", a.shared->id.str(), outcome,
               a.frames_received, a.acks_done, a.shared->results_published.load());
-    queue.push(RunEndWork{a.shared, a.summary});
+    queue.push(RunEndWork{a.shared, std::move(summary)});
   }
 
   void maintain_run() {
@@ -459,7 +460,7 @@ struct Daemon::State {
     ActiveRun& a = *run;
     if (a.state == "closing") {
       if (a.shared->closed.load()) {
-        last_run = a.summary;
+        last_run = a.shared->final_summary;
         last_run["provenance_records"] = a.shared->log->records();
         last_run["provenance_head"] = to_hex(a.shared->log->head());
         run.reset();
@@ -655,6 +656,10 @@ struct Daemon::State {
 
   void close_run(RunEndWork& work) {
     RunShared& r = *work.run;
+    // Frames queued before this item have all been processed now: the counts are final.
+    work.summary["frames_processed"] = r.frames_processed.load();
+    work.summary["results_published"] = r.results_published.load();
+    work.summary["stage_failures"] = r.stage_failures.load();
     try {
       publish(r.topic_prefix + "status",
               build_result({.run_id = r.id,
@@ -667,6 +672,7 @@ struct Daemon::State {
       counters.add("provenance.close_failures");
       log->error("run {}: sealing the provenance log failed: {}", r.id.str(), e.what());
     }
+    r.final_summary = std::move(work.summary);
     r.closed.store(true);
   }
 };

@@ -237,5 +237,52 @@ TEST_F(ClosedLoop, RasterScan32x32ThroughSeparateProcesses) {
   EXPECT_EQ(status_after.status, 3);  // no daemon
 }
 
+TEST_F(ClosedLoop, SigintMidRunDrainsAndSealsTheLog) {
+  // A paced detector, so the signal lands mid-scan.
+  std::ofstream(dir_ / "sim.toml", std::ios::app) << "[timing]\nframe_rate_hz = 400\n";
+  ChildProcess daemon(EDGELOOPD_BINARY, {"--config", (dir_ / "edgeloopd.toml").string()},
+                      dir_ / "edgeloopd.log");
+  ASSERT_TRUE(wait_until([&] { return admin({{"cmd", "ping"}}).has_value(); }, 10s));
+  ChildProcess sim(EDGELOOP_SIM_BINARY, {"4dstem", "--config", (dir_ / "sim.toml").string()},
+                   dir_ / "sim.log");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto s = admin({{"cmd", "status"}});
+        return s && !(*s)["instruments"].empty();
+      },
+      10s));
+  const auto started = cli({"start-run", "--nx", "32", "--ny", "32"});
+  ASSERT_EQ(started.status, 0) << started.output;
+  const std::string run_id = started.output.substr(0, 36);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto s = admin({{"cmd", "status"}});
+        return s && !(*s)["run"].is_null() && (*s)["run"].value("frames_processed", 0) >= 40;
+      },
+      20s));
+
+  daemon.signal(SIGINT);
+  const auto exit_status = daemon.wait_for(20s);
+  ASSERT_TRUE(exit_status.has_value()) << read_file(dir_ / "edgeloopd.log");
+  EXPECT_EQ(*exit_status, 0) << read_file(dir_ / "edgeloopd.log");
+
+  const auto log_file = runs_ / run_id / "provenance.elp";
+  const VerifyReport report = verify_provenance(log_file);
+  ASSERT_TRUE(report.ok) << report.error;
+  EXPECT_TRUE(report.sealed);
+  const auto records = read_provenance(log_file);
+  std::map<wire::RecordKind, std::uint64_t> kinds;
+  for (const auto& r : records) ++kinds[r.kind];
+  const json& summary = records.back().attributes;
+  EXPECT_EQ(summary["state"], "interrupted");
+  // Every frame that was accepted before the signal was processed and has its result.
+  EXPECT_EQ(summary["frames_received"], summary["frames_processed"]);
+  EXPECT_EQ(kinds[wire::RecordKind::Frame], summary["frames_received"].get<std::uint64_t>());
+  EXPECT_EQ(kinds[wire::RecordKind::Result], kinds[wire::RecordKind::Frame]);
+  EXPECT_GE(kinds[wire::RecordKind::Frame], 40u);
+  EXPECT_LT(kinds[wire::RecordKind::Frame], 1024u);
+  EXPECT_EQ(sim.stop(), 0);
+}
+
 }  // namespace
 }  // namespace edgeloop
