@@ -209,7 +209,7 @@ struct Daemon::State {
                         {"scan_index", frame.meta.scan_index},
                         {"scan_position", frame.meta.scan_position},
                         {"shape", frame.meta.shape},
-                        {"dtype", wire::EnumNameDType(frame.meta.dtype)},
+                        {"dtype", dtype_name(frame.meta.dtype)},
                         {"acquired_wall_ns", frame.meta.acquired_wall_ns}};
     r.shared->log->append(entry);
 

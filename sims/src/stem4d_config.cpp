@@ -1,5 +1,7 @@
 #include "edgeloop/sims/stem4d_config.hpp"
 
+#include "edgeloop/core/dtype.hpp"
+
 #include <limits>
 #include <stdexcept>
 
@@ -47,9 +49,7 @@ Stem4DConfig stem4d_config_from(const ConfigTable& root) {
   }
   config.detector_size = static_cast<std::uint32_t>(size);
   const std::string dtype = detector.get_choice("dtype", "u16", {"u8", "u16", "u32"});
-  config.dtype = dtype == "u8"    ? wire::DType::U8
-                 : dtype == "u32" ? wire::DType::U32
-                                  : wire::DType::U16;
+  config.dtype = dtype_from_name(dtype);
 
   const ConfigTable scan = root.table_or_empty("scan");
   config.max_x = static_cast<std::uint32_t>(scan.get_int("max_x", 1023, 1, 1 << 20));
@@ -88,32 +88,6 @@ Stem4DConfig load_stem4d_config(const std::filesystem::path& file,
   }
   if (overrides.seed) config.seed = *overrides.seed;
   return config;
-}
-
-std::string dtype_name(wire::DType dtype) {
-  switch (dtype) {
-    case wire::DType::U8:
-      return "u8";
-    case wire::DType::U16:
-      return "u16";
-    case wire::DType::U32:
-      return "u32";
-    default:
-      return "unsupported";
-  }
-}
-
-std::size_t dtype_bytes(wire::DType dtype) {
-  switch (dtype) {
-    case wire::DType::U8:
-      return 1;
-    case wire::DType::U16:
-      return 2;
-    case wire::DType::U32:
-      return 4;
-    default:
-      throw std::invalid_argument("the simulator sends u8, u16 or u32 pixels only");
-  }
 }
 
 }  // namespace edgeloop::sims

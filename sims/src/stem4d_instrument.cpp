@@ -1,5 +1,7 @@
 #include "edgeloop/sims/stem4d_instrument.hpp"
 
+#include "edgeloop/core/dtype.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -77,7 +79,11 @@ Stem4DInstrument::Stem4DInstrument(Stem4DConfig config, zmq::context_t& context,
       frames_sent_(counters_.counter("frames.sent")),
       commands_received_(counters_.counter("commands.received")),
       position_{0.5 * config_.max_x, 0.5 * config_.max_y} {
-  (void)dtype_bytes(config_.dtype);  // refuses a dtype the simulator cannot produce
+  if (config_.dtype != wire::DType::U8 && config_.dtype != wire::DType::U16 &&
+      config_.dtype != wire::DType::U32) {
+    throw std::invalid_argument("the simulator sends u8, u16 or u32 pixels only, not " +
+                                std::string(dtype_name(config_.dtype)));
+  }
 }
 
 void Stem4DInstrument::run(const std::stop_token& stop) {

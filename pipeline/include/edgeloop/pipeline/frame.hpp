@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "edgeloop/core/dtype.hpp"
 #include "edgeloop/core/sha256.hpp"
 #include "edgeloop/core/uuid.hpp"
 
@@ -47,7 +48,5 @@ struct Frame {
     return payload ? payload->bytes() : std::span<const std::byte>{};
   }
 };
-
-std::size_t dtype_size(wire::DType dtype);
 
 }  // namespace edgeloop

@@ -44,8 +44,5 @@ Stem4DConfig stem4d_config_from(const ConfigTable& root);
 Stem4DConfig load_stem4d_config(const std::filesystem::path& file,
                                 const Stem4DOverrides& overrides = {});
 
-// "u8", "u16", "u32" and the payload's bytes per pixel.
-std::string dtype_name(wire::DType dtype);
-std::size_t dtype_bytes(wire::DType dtype);
 
 }  // namespace edgeloop::sims
