@@ -17,8 +17,10 @@ const PendingCommand& CommandTracker::issue(std::string actuator, std::vector<do
   command.cause = std::move(cause);
   command.scan_index = scan_index;
   command.issued_wall_ns = now_wall_ns;
-  command.deadline_wall_ns =
-      now_wall_ns + std::chrono::duration_cast<std::chrono::nanoseconds>(timings_.deadline).count();
+  const auto deadline =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(timings_.deadline).count();
+  command.deadline_wall_ns = now_wall_ns + deadline;
+  command.deadline_mono_ns = now_mono_ns + deadline;
   command.first_sent_mono_ns = now_mono_ns;
   command.last_sent_mono_ns = now_mono_ns;
   command.attempts = 1;
@@ -55,11 +57,10 @@ std::optional<ResolvedCommand> CommandTracker::on_ack(const wire::Ack& ack,
   return resolved;
 }
 
-std::vector<ResolvedCommand> CommandTracker::expire(std::int64_t now_wall_ns,
-                                                    std::int64_t now_mono_ns) {
+std::vector<ResolvedCommand> CommandTracker::expire(std::int64_t now_mono_ns) {
   std::vector<ResolvedCommand> expired;
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (now_wall_ns > it->second.deadline_wall_ns) {
+    if (now_mono_ns > it->second.deadline_mono_ns) {
       ResolvedCommand resolved;
       resolved.status = wire::AckStatus::Expired;
       resolved.reason = "no acknowledgement before the deadline";

@@ -40,7 +40,9 @@ std::optional<json> admin_call(const std::string& endpoint, const json& request,
   zmq::message_t reply;
   if (!socket.recv(reply, zmq::recv_flags::none)) return std::nullopt;
   json parsed = json::parse(reply.to_string_view(), nullptr, false);
-  if (parsed.is_discarded()) return json{{"ok", false}, {"error", "daemon sent a non-JSON reply"}};
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return json{{"ok", false}, {"error", "daemon sent a reply that is not a JSON object"}};
+  }
   return parsed;
 }
 
@@ -49,6 +51,10 @@ int report_admin(const std::string& endpoint, const std::optional<json>& reply, 
   if (!reply) {
     std::cerr << "edgeloop: no answer from edgeloopd at " << endpoint << "\n";
     return kNoDaemon;
+  }
+  if (!reply->is_object()) {
+    std::cerr << "edgeloop: edgeloopd sent a reply that is not a JSON object\n";
+    return kCheckFailed;
   }
   if (!reply->value("ok", false)) {
     std::cerr << "edgeloop: " << reply->value("error", std::string("request failed")) << "\n";
@@ -158,6 +164,7 @@ int subscribe(const std::string& endpoint, const std::string& topic, std::uint64
 
 // Polls status and draws a progress bar on stderr until the run has ended.
 int wait_for_run(const std::string& endpoint, const std::string& run_id, int timeout_ms) {
+  std::cout << std::flush;  // the run id first, then the progress bar
   for (;;) {
     const auto status = admin_call(endpoint, {{"cmd", "status"}}, timeout_ms);
     if (!status) {
@@ -177,7 +184,12 @@ int wait_for_run(const std::string& endpoint, const std::string& run_id, int tim
       return last.value("state", "") == "completed" ? kOk : kCheckFailed;
     }
     const json& run = (*status)["run"];
-    if (!run.is_null() && run.value("id", "") == run_id) {
+    if (run.is_null() || run.value("id", "") != run_id) {
+      // Neither active nor just finished: the daemon restarted or another run followed.
+      std::cerr << "\nedgeloop: edgeloopd no longer knows run " << run_id << "\n";
+      return kCheckFailed;
+    }
+    {
       const auto total = std::max<std::uint64_t>(1, run.value("positions", std::uint64_t{1}));
       const auto done = run.value("frames_processed", std::uint64_t{0});
       constexpr int kWidth = 40;

@@ -36,6 +36,10 @@ std::span<const std::byte> bytes_of(const flatbuffers::DetachedBuffer& b) {
 std::string frame_subject(const FrameMeta& m) {
   return "frame/" + m.stream + "/" + std::to_string(m.sequence);
 }
+template <class Duration>
+std::int64_t to_ns(Duration d) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+}
 double seconds_since(std::int64_t mono_ns) {
   return static_cast<double>(monotonic_ns() - mono_ns) * 1e-9;
 }
@@ -56,6 +60,10 @@ std::vector<zmq::message_t> receive_multipart(zmq::socket_t& socket) {
   }
   return parts;
 }
+
+constexpr std::size_t kMaxInstruments = 64;
+constexpr std::size_t kMaxAckReason = 1024;
+constexpr std::size_t kMaxReadbackValues = 16;
 
 struct InstrumentInfo {
   std::string identity;
@@ -113,7 +121,10 @@ struct ActiveRun {
   std::uint64_t retries = 0;
   std::int64_t started_mono_ns = 0;
   std::int64_t last_activity_mono_ns = 0;
-  std::string state = "running";  // running -> closing (worker seals the log) -> done
+  // Running until the scan ends; Closing while the worker drains queued frames and seals the
+  // log; the run is then moved to last_run.
+  enum class Phase { Running, Closing } phase = Phase::Running;
+  bool running() const { return phase == Phase::Running; }
 };
 
 }  // namespace
@@ -139,6 +150,7 @@ struct Daemon::State {
   BoundedQueue<WorkItem> queue;
   FrameSumStage stage;
   std::atomic<bool> stop{false};
+  bool stopping = false;  // I/O thread: stop requested, no new commands
   std::int64_t started_mono_ns = monotonic_ns();
   std::map<std::string, InstrumentInfo> instruments;
   std::optional<ActiveRun> run;
@@ -146,6 +158,24 @@ struct Daemon::State {
   std::string config_sha256;
   AlignedScratch scratch;  // I/O thread only: aligned copies of incoming messages
   json effective_config;
+
+  // Runs one unit of work; an exception is counted and logged, never allowed to take the
+  // daemon down with it.
+  template <class F>
+  void guarded(const std::string& where, F&& work) {
+    try {
+      work();
+    } catch (const std::exception& e) {
+      const std::uint64_t n = counters.counter("internal_errors." + where).fetch_add(1) + 1;
+      if (n <= 10 || n % 1000 == 0) log->error("{} ({} so far): {}", where, n, e.what());
+    }
+  }
+
+  // True when no run is active or its in-flight commands and promised frames are all in.
+  bool run_settled() const {
+    return !run || !run->running() ||
+           (run->tracker.in_flight() == 0 && run->frames_received >= run->frames_expected);
+  }
 
   // --- rejection bookkeeping -------------------------------------------------------------
   void reject(const std::string& socket, const std::string& reason, const std::string& detail) {
@@ -172,12 +202,20 @@ struct Daemon::State {
       return;
     }
     Frame frame = std::move(std::get<Frame>(decoded));
-    if (!run || run->state != "running" || frame.meta.run_id != run->shared->id) {
+    if (!run || !run->running() || frame.meta.run_id != run->shared->id) {
       reject("data", "unknown_run",
              "frame for run " + frame.meta.run_id.str() + " (no such active run)");
       return;
     }
     ActiveRun& r = *run;
+    // A scan of N positions yields at most N frames; a larger sequence is corrupt or hostile
+    // and must not push the expected sequence past every real frame still to come.
+    if (frame.meta.sequence >= r.plan.size()) {
+      reject("data", "bad_sequence",
+             "sequence " + std::to_string(frame.meta.sequence) + " beyond the run's " +
+                 std::to_string(r.plan.size()) + " positions");
+      return;
+    }
     if (frame.meta.sequence < r.next_sequence) {
       ++r.duplicates;
       reject("data", "duplicate",
@@ -191,10 +229,16 @@ struct Daemon::State {
       log->warn("run {}: {} frame(s) missing before sequence {}", r.shared->id.str(), missing,
                 frame.meta.sequence);
     }
-    r.next_sequence = frame.meta.sequence + 1;
-    if (const auto it = r.points_by_seq.find(frame.meta.command_seq); it != r.points_by_seq.end()) {
-      frame.meta.scan_index = it->second.index;
+    const auto point = r.points_by_seq.find(frame.meta.command_seq);
+    if (point == r.points_by_seq.end()) {
+      reject("data", "unknown_command",
+             "frame claims command " + std::to_string(frame.meta.command_seq) +
+                 ", which this run did not send or already has a frame for");
+      return;
     }
+    r.next_sequence = frame.meta.sequence + 1;
+    frame.meta.scan_index = point->second.index;
+    r.points_by_seq.erase(point);
 
     ProvenanceEntry entry;
     entry.kind = wire::RecordKind::Frame;
@@ -253,6 +297,14 @@ struct Daemon::State {
       reject("commands", "bad_field", "instrument name must be 1..64 characters");
       return;
     }
+    if (!instruments.contains(identity) && instruments.size() >= kMaxInstruments) {
+      forget_silent_instruments();
+      if (instruments.size() >= kMaxInstruments) {
+        reject("commands", "too_many_instruments",
+               "already tracking " + std::to_string(kMaxInstruments) + " instruments");
+        return;
+      }
+    }
     auto [it, inserted] = instruments.try_emplace(identity);
     InstrumentInfo& info = it->second;
     const bool was_stale = !inserted && monotonic_ns() - info.last_seen_mono_ns > timeout_ns();
@@ -269,6 +321,14 @@ struct Daemon::State {
     }
   }
 
+  // Drops instruments silent for ten heartbeat timeouts, except the active run's.
+  void forget_silent_instruments() {
+    std::erase_if(instruments, [&](const auto& entry) {
+      const bool in_use = run && run->instrument_identity == entry.first;
+      return !in_use && monotonic_ns() - entry.second.last_seen_mono_ns > 10 * timeout_ns();
+    });
+  }
+
   void handle_ack(const std::string& identity, std::span<const std::byte> payload) {
     auto decoded = decode<wire::Ack>(payload, scratch);
     if (auto* error = std::get_if<WireError>(&decoded)) {
@@ -276,11 +336,21 @@ struct Daemon::State {
       return;
     }
     const wire::Ack& ack = *std::get<const wire::Ack*>(decoded);
+    // Acks are recorded as provenance: bound what an instrument can make us store.
+    if ((ack.reason() != nullptr && ack.reason()->size() > kMaxAckReason) ||
+        (ack.readback() != nullptr && ack.readback()->size() > kMaxReadbackValues)) {
+      reject("commands", "bad_field", "ack reason or readback too long");
+      return;
+    }
     if (auto it = instruments.find(identity); it != instruments.end()) {
       it->second.last_seen_mono_ns = monotonic_ns();
     }
     if (!run || run->instrument_identity != identity) {
       counters.add("commands.stale_acks");
+      return;
+    }
+    if (!run->running()) {  // the run has ended; its log may already be sealed
+      counters.add("commands.late_acks");
       return;
     }
     auto resolved = run->tracker.on_ack(ack, monotonic_ns());
@@ -301,15 +371,18 @@ struct Daemon::State {
         break;
       case wire::AckStatus::Rejected:
         ++a.acks_rejected;
+        a.points_by_seq.erase(r.command.seq);
         log->warn("run {}: instrument rejected command {} ({}): {}", a.shared->id.str(),
                   r.command.seq, r.command.actuator, r.reason);
         break;
       case wire::AckStatus::Expired:
         ++a.acks_expired;
+        a.points_by_seq.erase(r.command.seq);
         log->warn("run {}: command {} expired: {}", a.shared->id.str(), r.command.seq, r.reason);
         break;
       default:
         ++a.acks_failed;
+        a.points_by_seq.erase(r.command.seq);
         log->warn("run {}: command {} failed: {}", a.shared->id.str(), r.command.seq, r.reason);
         break;
     }
@@ -331,10 +404,12 @@ struct Daemon::State {
     const auto message = encode_command(a.shared->id, command);
     try {
       // ROUTER_MANDATORY makes an unknown or vanished peer an error instead of a silent drop.
-      commands.send(zmq::buffer(a.instrument_identity),
-                    zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-      commands.send(zmq::buffer(message.data(), message.size()), zmq::send_flags::dontwait);
-      counters.add("commands.sent");
+      // A message refused at the high-water mark is simply sent again at the next retry.
+      const bool sent =
+          commands.send(zmq::buffer(a.instrument_identity),
+                        zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
+          commands.send(zmq::buffer(message.data(), message.size()), zmq::send_flags::dontwait);
+      counters.add(sent ? "commands.sent" : "commands.send_blocked");
     } catch (const zmq::error_t& e) {
       counters.add("commands.send_failed");
       log->warn("run {}: could not send command {} to '{}': {} (will retry)", a.shared->id.str(),
@@ -357,9 +432,7 @@ struct Daemon::State {
   }
 
   // --- runs --------------------------------------------------------------------------------
-  std::int64_t timeout_ns() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(config.instrument_timeout).count();
-  }
+  std::int64_t timeout_ns() const { return to_ns(config.instrument_timeout); }
 
   json start_run(const AdminRequest& request) {
     if (run) {
@@ -420,7 +493,7 @@ struct Daemon::State {
 
   json run_json(const ActiveRun& a) const {
     return {{"id", a.shared->id.str()},
-            {"state", a.state},
+            {"state", a.running() ? "running" : "closing"},
             {"plan", a.plan_json},
             {"instrument", a.instrument_name},
             {"positions", a.plan.size()},
@@ -445,10 +518,10 @@ struct Daemon::State {
 
   void end_run(const std::string& outcome) {
     ActiveRun& a = *run;
-    if (a.state != "running") return;
+    if (!a.running()) return;
     json summary = run_json(a);
     summary["state"] = outcome;
-    a.state = "closing";
+    a.phase = ActiveRun::Phase::Closing;
     counters.add("runs." + outcome);
     log->info("run {} {}: {} frames, {} commands acked, {} results", a.shared->id.str(), outcome,
               a.frames_received, a.acks_done, a.shared->results_published.load());
@@ -458,7 +531,7 @@ struct Daemon::State {
   void maintain_run() {
     if (!run) return;
     ActiveRun& a = *run;
-    if (a.state == "closing") {
+    if (!a.running()) {
       if (a.shared->closed.load()) {
         last_run = a.shared->final_summary;
         last_run["provenance_records"] = a.shared->log->records();
@@ -469,9 +542,9 @@ struct Daemon::State {
     }
     const std::int64_t now_mono = monotonic_ns();
     const std::int64_t now_wall = wall_ns();
-    for (const ResolvedCommand& r : a.tracker.expire(now_wall, now_mono)) on_resolved(r);
+    for (const ResolvedCommand& r : a.tracker.expire(now_mono)) on_resolved(r);
     for (const PendingCommand& c : a.tracker.due_for_resend(now_mono)) send_command(c, false);
-    while (a.tracker.in_flight() < config.max_commands_in_flight) {
+    while (!stopping && a.tracker.in_flight() < config.max_commands_in_flight) {
       const auto point = a.plan.next();
       if (!point) break;
       const PendingCommand& c = a.tracker.issue("scan_position", {point->x, point->y},
@@ -487,9 +560,7 @@ struct Daemon::State {
       // Refused or unanswered commands mean positions were not measured: say so in the outcome.
       const bool all_done = a.acks_rejected + a.acks_expired + a.acks_failed == 0;
       end_run(all_done ? "completed" : "completed_with_errors");
-    } else if (now_mono - a.last_activity_mono_ns >
-               std::chrono::duration_cast<std::chrono::nanoseconds>(config.run_idle_timeout)
-                   .count()) {
+    } else if (now_mono - a.last_activity_mono_ns > to_ns(config.run_idle_timeout)) {
       end_run("incomplete");
     }
   }
@@ -551,7 +622,7 @@ struct Daemon::State {
       } else if (request.command == "start_run") {
         reply = start_run(request);
       } else if (request.command == "stop_run") {
-        if (!run || run->state != "running") throw AdminError("no run is active", "no_run");
+        if (!run || !run->running()) throw AdminError("no run is active", "no_run");
         const std::string id = run->shared->id.str();
         end_run("aborted");
         reply = {{"run_id", id}};
@@ -575,13 +646,19 @@ struct Daemon::State {
   void worker_loop() {
     std::vector<Product> products;
     std::int64_t last_heartbeat = 0;
-    const auto heartbeat_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(config.heartbeat_interval).count();
+    const auto heartbeat_ns = to_ns(config.heartbeat_interval);
     for (;;) {
       auto item = queue.pop_for(std::chrono::milliseconds(20));
       if (item) {
         if (auto* frame = std::get_if<FrameWork>(&*item)) {
-          process_frame(*frame, products);
+          try {
+            process_frame(*frame, products);
+          } catch (const std::exception& e) {
+            // Counted as processed so the run can still end; the failure is in the counters.
+            frame->run->frames_processed.fetch_add(1);
+            counters.add("internal_errors.worker");
+            log->error("worker: {} failed: {}", frame_subject(frame->frame.meta), e.what());
+          }
         } else {
           close_run(std::get<RunEndWork>(*item));
         }
@@ -620,8 +697,8 @@ struct Daemon::State {
       entry.subject = "failure/" + frame_subject(meta);
       entry.inputs.push_back({"input_frame", frame_subject(meta), meta.payload_sha256});
       entry.attributes = {{"stage", stage.describe().name}, {"error", e.what()}};
-      r.log->append(entry);
       r.frames_processed.fetch_add(1);
+      r.log->append(entry);
       return;
     }
     const StageDescription d = stage.describe();
@@ -681,8 +758,13 @@ Daemon::Daemon(DaemonConfig config, std::shared_ptr<spdlog::logger> logger)
     : state_(std::make_unique<State>(std::move(config), std::move(logger))) {
   State& s = *state_;
   const DaemonConfig& c = s.config;
-  s.stage.configure({{"backend", c.frame_sum_backend == "cpu" ? "cpu" : c.frame_sum_backend}});
+  s.stage.configure({{"backend", c.frame_sum_backend}});
   s.data.set(zmq::sockopt::rcvhwm, c.receive_hwm);
+  // Oversized messages are dropped by ZeroMQ before they are ever buffered whole.
+  s.data.set(zmq::sockopt::maxmsgsize,
+             static_cast<std::int64_t>(c.frame_limits.max_frame_bytes + (1u << 20)));
+  s.commands.set(zmq::sockopt::maxmsgsize, std::int64_t{64 * 1024});
+  s.admin.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxAdminRequestBytes));
   s.results.set(zmq::sockopt::sndhwm, c.publish_hwm);
   s.results.set(zmq::sockopt::linger, 0);
   s.commands.set(zmq::sockopt::router_mandatory, 1);
@@ -725,9 +807,25 @@ const Counters& Daemon::counters() const {
 
 void Daemon::run() {
   State& s = *state_;
-  std::thread worker([&s] { s.worker_loop(); });
+  std::jthread worker([&s] { s.worker_loop(); });
+  // Declared after the worker so it runs first: the worker's loop ends before it is joined,
+  // also when an exception leaves run().
+  struct QueueCloser {
+    BoundedQueue<WorkItem>& queue;
+    ~QueueCloser() { queue.close(); }
+  } closer{s.queue};
 
-  while (!s.stop.load()) {
+  std::int64_t stop_deadline = 0;
+  for (;;) {
+    if (s.stop.load() && !s.stopping) {
+      // Stop issuing commands, but give those in flight their acks and frames first.
+      s.stopping = true;
+      stop_deadline = monotonic_ns() + to_ns(s.config.stop_grace);
+      s.log->info("stopping: waiting up to {} ms for in-flight commands and frames",
+                  s.config.stop_grace.count());
+    }
+    if (s.stopping && (s.run_settled() || monotonic_ns() > stop_deadline)) break;
+
     // While the queue is full the data socket is left unread: lossless backpressure.
     const bool read_data = !s.queue.full();
     std::vector<zmq::pollitem_t> items = {
@@ -739,33 +837,33 @@ void Daemon::run() {
     for (int i = 0; i < 256 && (items[0].revents & ZMQ_POLLIN); ++i) {
       auto parts = receive_multipart(s.commands);
       if (parts.empty()) break;
-      s.handle_command_socket(std::move(parts));
+      s.guarded("commands", [&] { s.handle_command_socket(std::move(parts)); });
     }
     for (int i = 0; i < 16 && (items[1].revents & ZMQ_POLLIN); ++i) {
       auto parts = receive_multipart(s.admin);
       if (parts.empty()) break;
-      s.handle_admin(std::move(parts));
+      s.guarded("admin", [&] { s.handle_admin(std::move(parts)); });
     }
     for (int i = 0; read_data && i < 64 && (items[2].revents & ZMQ_POLLIN) && !s.queue.full();
          ++i) {
       auto parts = receive_multipart(s.data);
       if (parts.empty()) break;
-      s.handle_data(std::move(parts));
+      s.guarded("data", [&] { s.handle_data(std::move(parts)); });
     }
-    s.maintain_run();
+    s.guarded("run", [&] { s.maintain_run(); });
   }
 
-  // Drain: frames already queued in ZeroMQ are ingested, then the run is sealed.
-  s.log->info("stopping: draining in-flight frames");
-  for (;;) {
+  // Frames already inside ZeroMQ are ingested; bounded so a streaming sender cannot hold
+  // the daemon past its stop timeout.
+  for (std::size_t i = 0; i < 4 * s.config.queue_capacity + 64; ++i) {
     auto parts = receive_multipart(s.data);
     if (parts.empty()) break;
-    s.handle_data(std::move(parts));
+    s.guarded("data", [&] { s.handle_data(std::move(parts)); });
   }
-  if (s.run && s.run->state == "running") s.end_run("interrupted");
+  if (s.run && s.run->running()) s.guarded("run", [&] { s.end_run("interrupted"); });
   s.queue.close();
   worker.join();
-  if (s.run && s.run->state == "closing") s.maintain_run();
+  if (s.run) s.guarded("run", [&] { s.maintain_run(); });
   s.log->info("stopped");
 }
 

@@ -70,6 +70,8 @@ DaemonConfig load_daemon_config(const ConfigTable& table) {
   const ConfigTable runs = table.table_or_empty("runs");
   c.run_idle_timeout = runs.get_duration_ms("idle_timeout_ms", milliseconds(10000),
                                             milliseconds(100), milliseconds(86400000));
+  c.stop_grace = runs.get_duration_ms("stop_grace_ms", milliseconds(3000), milliseconds(0),
+                                      milliseconds(600000));
 
   const ConfigTable instruments = table.table_or_empty("instruments");
   c.instrument_timeout = instruments.get_duration_ms("heartbeat_timeout_ms", milliseconds(3000),

@@ -9,10 +9,11 @@ namespace edgeloop::sims {
 namespace {
 
 // The routing id travels in every ROUTER message; ZeroMQ limits it to 1..255 bytes and
-// reserves a leading zero byte for ids it generates itself.
+// reserves a leading zero byte for ids it generates itself; edgeloopd accepts names of at
+// most 64 characters, so a longer one would never be seen as connected.
 void check_name(const std::string& name, const std::string& file, const std::string& key) {
-  if (name.empty() || name.size() > 255 || name.front() == '\0') {
-    throw ConfigError(file, key, "must be 1 to 255 characters, got '" + name + "'");
+  if (name.empty() || name.size() > 64 || name.front() == '\0') {
+    throw ConfigError(file, key, "must be 1 to 64 characters, got '" + name + "'");
   }
 }
 

@@ -94,6 +94,10 @@ TEST(Stem4DConfig, ErrorsNameFileAndKey) {
   EXPECT_NE(error_of("[endpoints]\ndata = \"localhost\"\n").find("endpoints.data"),
             std::string::npos);
   EXPECT_NE(error_of("[instrument]\nname = \"\"\n").find("instrument.name"), std::string::npos);
+  // edgeloopd ignores instruments with longer names, so the simulator refuses them up front.
+  EXPECT_NE(error_of("[instrument]\nname = \"" + std::string(65, 'n') + "\"\n").find("1 to 64"),
+            std::string::npos);
+  EXPECT_NO_THROW(parse("[instrument]\nname = \"" + std::string(64, 'n') + "\"\n"));
   EXPECT_NE(error_of("[logging]\nlevel = \"loud\"\n").find("logging.level"), std::string::npos);
 }
 

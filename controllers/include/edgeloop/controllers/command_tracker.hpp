@@ -28,7 +28,8 @@ struct PendingCommand {
   std::string cause;
   std::int64_t scan_index = -1;
   std::int64_t issued_wall_ns = 0;
-  std::int64_t deadline_wall_ns = 0;
+  std::int64_t deadline_wall_ns = 0;  // for the instrument, on the wire
+  std::int64_t deadline_mono_ns = 0;  // for us: immune to steps of the wall clock
   std::int64_t first_sent_mono_ns = 0;
   std::int64_t last_sent_mono_ns = 0;
   std::uint32_t attempts = 0;
@@ -56,7 +57,7 @@ class CommandTracker {
   // (duplicate acks of retried commands are normal and harmless).
   std::optional<ResolvedCommand> on_ack(const wire::Ack& ack, std::int64_t now_mono_ns);
   // Resolves every command whose deadline has passed as Expired.
-  std::vector<ResolvedCommand> expire(std::int64_t now_wall_ns, std::int64_t now_mono_ns);
+  std::vector<ResolvedCommand> expire(std::int64_t now_mono_ns);
 
   std::size_t in_flight() const { return pending_.size(); }
   std::uint64_t issued() const { return next_seq_ - 1; }

@@ -34,6 +34,7 @@ struct DaemonConfig {
   CommandTimings command_timings;
   std::size_t max_commands_in_flight = 4;
   std::chrono::milliseconds run_idle_timeout{10000};
+  std::chrono::milliseconds stop_grace{3000};
   std::chrono::milliseconds instrument_timeout{3000};
   std::string frame_sum_backend = "auto";
   LogConfig logging;
