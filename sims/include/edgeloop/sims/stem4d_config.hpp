@@ -44,5 +44,4 @@ Stem4DConfig stem4d_config_from(const ConfigTable& root);
 Stem4DConfig load_stem4d_config(const std::filesystem::path& file,
                                 const Stem4DOverrides& overrides = {});
 
-
 }  // namespace edgeloop::sims
