@@ -41,20 +41,41 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 
 class ClosedLoop : public ::testing::Test {
  protected:
-  void SetUp() override {
-    data_ = testing::free_loopback_endpoint();
-    results_ = testing::free_loopback_endpoint();
-    commands_ = testing::free_loopback_endpoint();
-    admin_ = testing::free_loopback_endpoint();
-    runs_ = dir_ / "runs";
-    std::ofstream(dir_ / "edgeloopd.toml")
-        << "[daemon]\ndata_dir = \"" << runs_.string() << "\"\n[endpoints]\ndata = \"" << data_
-        << "\"\nresults = \"" << results_ << "\"\ncommands = \"" << commands_ << "\"\nadmin = \""
-        << admin_ << "\"\n[publish]\nsndhwm = 100000\nheartbeat_ms = 50\n"
-        << "[logging]\nlevel = \"info\"\n";
-    std::ofstream(dir_ / "sim.toml") << "[instrument]\nname = \"sim-4dstem\"\nseed = 7\n"
-                                     << "[endpoints]\ndata = \"" << data_ << "\"\ncommands = \""
-                                     << commands_ << "\"\n[detector]\nsize = 96\ndtype = \"u16\"\n";
+  void SetUp() override { runs_ = dir_ / "runs"; }
+
+  // Writes configs on freshly chosen loopback ports and starts edgeloopd. A port picked free
+  // can be taken by another test before the daemon binds it, so a failed start is retried on
+  // new ports.
+  std::unique_ptr<ChildProcess> start_daemon(const std::string& sim_extra = {}) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      data_ = testing::free_loopback_endpoint();
+      results_ = testing::free_loopback_endpoint();
+      commands_ = testing::free_loopback_endpoint();
+      admin_ = testing::free_loopback_endpoint();
+      std::ofstream(dir_ / "edgeloopd.toml")
+          << "[daemon]\ndata_dir = \"" << runs_.string() << "\"\n[endpoints]\ndata = \"" << data_
+          << "\"\nresults = \"" << results_ << "\"\ncommands = \"" << commands_ << "\"\nadmin = \""
+          << admin_ << "\"\n[publish]\nsndhwm = 100000\nheartbeat_ms = 50\n"
+          << "[logging]\nlevel = \"info\"\n";
+      std::ofstream(dir_ / "sim.toml")
+          << "[instrument]\nname = \"sim-4dstem\"\nseed = 7\n[endpoints]\ndata = \"" << data_
+          << "\"\ncommands = \"" << commands_ << "\"\n[detector]\nsize = 96\ndtype = \"u16\"\n"
+          << sim_extra;
+      auto daemon = std::make_unique<ChildProcess>(
+          EDGELOOPD_BINARY,
+          std::vector<std::string>{"--config", (dir_ / "edgeloopd.toml").string()},
+          dir_ / "edgeloopd.log");
+      if (wait_until(
+              [&] {
+                return !daemon->running() || admin({{"cmd", "ping"}}).has_value();
+              },
+              10s) &&
+          daemon->running()) {
+        return daemon;
+      }
+    }
+    ADD_FAILURE() << "edgeloopd did not start: " << read_file(dir_ / "edgeloopd.log");
+    return nullptr;
   }
 
   std::optional<json> admin(const json& request) {
@@ -80,14 +101,9 @@ class ClosedLoop : public ::testing::Test {
 };
 
 TEST_F(ClosedLoop, RasterScan32x32ThroughSeparateProcesses) {
-  ChildProcess daemon(EDGELOOPD_BINARY, {"--config", (dir_ / "edgeloopd.toml").string()},
-                      dir_ / "edgeloopd.log");
-  ASSERT_TRUE(wait_until(
-      [&] {
-        return admin({{"cmd", "ping"}}).has_value();
-      },
-      10s))
-      << read_file(dir_ / "edgeloopd.log");
+  auto started_daemon = start_daemon();
+  ASSERT_TRUE(started_daemon);
+  ChildProcess& daemon = *started_daemon;
   ChildProcess sim(EDGELOOP_SIM_BINARY, {"4dstem", "--config", (dir_ / "sim.toml").string()},
                    dir_ / "sim.log");
   ASSERT_TRUE(wait_until(
@@ -239,10 +255,9 @@ TEST_F(ClosedLoop, RasterScan32x32ThroughSeparateProcesses) {
 
 TEST_F(ClosedLoop, SigintMidRunDrainsAndSealsTheLog) {
   // A paced detector, so the signal lands mid-scan.
-  std::ofstream(dir_ / "sim.toml", std::ios::app) << "[timing]\nframe_rate_hz = 400\n";
-  ChildProcess daemon(EDGELOOPD_BINARY, {"--config", (dir_ / "edgeloopd.toml").string()},
-                      dir_ / "edgeloopd.log");
-  ASSERT_TRUE(wait_until([&] { return admin({{"cmd", "ping"}}).has_value(); }, 10s));
+  auto started_daemon = start_daemon("[timing]\nframe_rate_hz = 400\n");
+  ASSERT_TRUE(started_daemon);
+  ChildProcess& daemon = *started_daemon;
   ChildProcess sim(EDGELOOP_SIM_BINARY, {"4dstem", "--config", (dir_ / "sim.toml").string()},
                    dir_ / "sim.log");
   ASSERT_TRUE(wait_until(
