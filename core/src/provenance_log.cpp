@@ -1,5 +1,7 @@
 #include "edgeloop/core/provenance_log.hpp"
 
+#include "edgeloop/core/bytes.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -17,10 +19,6 @@ namespace {
 
 using BytesOffset = flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>>;
 using RefsOffset = flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::Reference>>>;
-
-std::span<const std::byte> bytes_of(std::span<const std::uint8_t> data) {
-  return std::as_bytes(data);
-}
 
 // A new file's directory entry is only durable once the directory itself is synced.
 void sync_directory(const std::filesystem::path& file) {
