@@ -1,7 +1,7 @@
 // Native CUDA backend of the frame sum, kept deliberately plain (one copy in, one reduction
 // kernel, partial sums back) so it can serve as the cross-check for the Kokkos backend. The
-// accumulator types match pipeline/kokkos/frame_sum_kokkos.cpp; integer sums are therefore
-// identical whatever order the threads add in.
+// accumulator types are the Kokkos backend's (detail/frame_sum_contract.hpp); integer sums are
+// therefore identical whatever order the threads add in.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "edgeloop/pipeline/detail/frame_sum_contract.hpp"
 #include "edgeloop/pipeline/frame_sum_kernel.hpp"
 
 namespace edgeloop {
@@ -19,11 +20,6 @@ namespace {
 
 // Wire payloads are little-endian, and so is every CUDA device; the bytes are copied as-is.
 static_assert(std::endian::native == std::endian::little, "frame_sum assumes a little-endian host");
-
-template <typename T>
-using Accumulator =
-    std::conditional_t<std::is_floating_point_v<T>, double,
-                       std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>>;
 
 constexpr unsigned kThreadsPerBlock = 256;
 // Enough blocks to fill a Hopper GPU several times over; beyond that the grid-stride loop does
@@ -78,14 +74,9 @@ __global__ void __launch_bounds__(kThreadsPerBlock)
 
 template <typename T>
 double sum_elements(std::span<const std::byte> pixels, wire::DType dtype) {
-  if (pixels.size() % sizeof(T) != 0) {
-    throw std::invalid_argument("frame_sum: " + std::to_string(pixels.size()) +
-                                " bytes is not a whole number of " + wire::EnumNameDType(dtype) +
-                                " elements");
-  }
-  const std::size_t count = pixels.size() / sizeof(T);
+  const std::size_t count = detail::frame_sum_element_count<T>(pixels, dtype);
   if (count == 0) return 0.0;
-  using Acc = Accumulator<T>;
+  using Acc = detail::FrameSumAccumulator<T>;
 
   // The host span may be misaligned for T; cudaMemcpy copies bytes, and cudaMalloc returns
   // memory aligned for any element type, so the kernel never sees a misaligned element.
@@ -134,24 +125,9 @@ std::string cuda_unavailable_reason() {
 }
 
 double frame_sum_cuda(std::span<const std::byte> pixels, wire::DType dtype) {
-  switch (dtype) {
-    case wire::DType::U8:
-      return sum_elements<std::uint8_t>(pixels, dtype);
-    case wire::DType::U16:
-      return sum_elements<std::uint16_t>(pixels, dtype);
-    case wire::DType::U32:
-      return sum_elements<std::uint32_t>(pixels, dtype);
-    case wire::DType::I32:
-      return sum_elements<std::int32_t>(pixels, dtype);
-    case wire::DType::F32:
-      return sum_elements<float>(pixels, dtype);
-    case wire::DType::F64:
-      return sum_elements<double>(pixels, dtype);
-    case wire::DType::Unknown:
-      break;
-  }
-  throw std::invalid_argument("frame_sum: unsupported dtype " +
-                              std::to_string(static_cast<int>(dtype)));
+  return detail::dispatch_frame_sum(dtype, [&](auto element) {
+    return sum_elements<typename decltype(element)::type>(pixels, dtype);
+  });
 }
 
 }  // namespace edgeloop

@@ -1,6 +1,5 @@
-// Kokkos backend of the frame sum. The accumulator types here are part of the result's
-// contract: pipeline/cuda/frame_sum.cu uses the same ones so both backends agree bit for bit
-// on integer frames.
+// Kokkos backend of the frame sum. Accumulator types and dtype dispatch come from
+// detail/frame_sum_contract.hpp, shared with the CUDA backend so both agree bit for bit.
 #include <Kokkos_Core.hpp>
 
 #include <bit>
@@ -10,6 +9,7 @@
 #include <string>
 #include <type_traits>
 
+#include "edgeloop/pipeline/detail/frame_sum_contract.hpp"
 #include "edgeloop/pipeline/frame_sum_kernel.hpp"
 
 namespace edgeloop {
@@ -17,14 +17,6 @@ namespace {
 
 // Wire payloads are little-endian and are read in place, without a byte swap.
 static_assert(std::endian::native == std::endian::little, "frame_sum assumes a little-endian host");
-
-// Integers are summed in 64 bits so the result is exact (a 2^32-pixel frame of u32 would be
-// needed to overflow); only the final conversion to double can round. Floats are summed in
-// double so that f32 frames do not lose precision long before the sum is large.
-template <typename T>
-using Accumulator =
-    std::conditional_t<std::is_floating_point_v<T>, double,
-                       std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>>;
 
 // The View lives in host memory, so the kernel must run on a host space even if a build with
 // a device backend makes that the default execution space.
@@ -35,13 +27,8 @@ using UnmanagedHostView = Kokkos::View<const T*, Kokkos::HostSpace, Kokkos::Memo
 
 template <typename T>
 double sum_elements(std::span<const std::byte> pixels, wire::DType dtype) {
-  if (pixels.size() % sizeof(T) != 0) {
-    throw std::invalid_argument("frame_sum: " + std::to_string(pixels.size()) +
-                                " bytes is not a whole number of " + wire::EnumNameDType(dtype) +
-                                " elements");
-  }
-  const std::size_t count = pixels.size() / sizeof(T);
-  using Acc = Accumulator<T>;
+  const std::size_t count = detail::frame_sum_element_count<T>(pixels, dtype);
+  using Acc = detail::FrameSumAccumulator<T>;
   Acc total{};
 
   // Payloads stay in the buffer they arrived in, and a header or an odd-sized preceding field
@@ -76,25 +63,9 @@ double frame_sum_kokkos(std::span<const std::byte> pixels, wire::DType dtype) {
   if (!Kokkos::is_initialized()) {
     throw std::logic_error("frame_sum_kokkos: Kokkos is not initialised (no KokkosRuntime)");
   }
-  switch (dtype) {
-    case wire::DType::U8:
-      return sum_elements<std::uint8_t>(pixels, dtype);
-    case wire::DType::U16:
-      return sum_elements<std::uint16_t>(pixels, dtype);
-    case wire::DType::U32:
-      return sum_elements<std::uint32_t>(pixels, dtype);
-    case wire::DType::I32:
-      return sum_elements<std::int32_t>(pixels, dtype);
-    case wire::DType::F32:
-      return sum_elements<float>(pixels, dtype);
-    case wire::DType::F64:
-      return sum_elements<double>(pixels, dtype);
-    case wire::DType::Unknown:
-      break;
-  }
-  // Reached for Unknown and for values from a newer schema that this build does not know.
-  throw std::invalid_argument("frame_sum: unsupported dtype " +
-                              std::to_string(static_cast<int>(dtype)));
+  return detail::dispatch_frame_sum(dtype, [&](auto element) {
+    return sum_elements<typename decltype(element)::type>(pixels, dtype);
+  });
 }
 
 }  // namespace edgeloop
