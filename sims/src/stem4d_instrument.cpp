@@ -1,5 +1,6 @@
 #include "edgeloop/sims/stem4d_instrument.hpp"
 
+#include "edgeloop/core/bytes.hpp"
 #include "edgeloop/core/dtype.hpp"
 
 #include <fmt/format.h>
@@ -18,14 +19,6 @@ namespace edgeloop::sims {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::span<const std::byte> as_bytes(const flatbuffers::DetachedBuffer& buffer) {
-  return std::as_bytes(std::span(buffer.data(), buffer.size()));
-}
-
-std::span<const std::byte> as_bytes(const zmq::message_t& message) {
-  return {message.data<std::byte>(), message.size()};
-}
 
 std::uint64_t wall_now() {
   return static_cast<std::uint64_t>(std::max<std::int64_t>(0, wall_ns()));
@@ -134,11 +127,7 @@ void Stem4DInstrument::serve_pending(Sockets& sockets, const std::stop_token& st
       logger_->warn("dropped a multipart message on the command socket");
       continue;
     }
-    // Decoded from a copy: libzmq may hand over a TCP message at any address inside its
-    // receive buffer, and FlatBuffers reads fields in place, assuming natural alignment.
-    const auto bytes = as_bytes(message);
-    command_bytes_.assign(bytes.begin(), bytes.end());
-    handle_command(sockets, command_bytes_, stop);
+    handle_command(sockets, bytes_of(message), stop);
     // A daemon that keeps the queue full must still hear that the instrument is alive.
     heartbeat_if_due(sockets, wire::InstrumentState::Busy);
   }
@@ -147,7 +136,8 @@ void Stem4DInstrument::serve_pending(Sockets& sockets, const std::stop_token& st
 void Stem4DInstrument::handle_command(Sockets& sockets, std::span<const std::byte> bytes,
                                       const std::stop_token& stop) {
   commands_received_.fetch_add(1, std::memory_order_relaxed);
-  const auto decoded = decode<wire::Command>(bytes);
+  // libzmq may hand over a message at any address; decode copies it when misaligned.
+  const auto decoded = decode<wire::Command>(bytes, command_scratch_);
   if (const auto* error = std::get_if<WireError>(&decoded)) {
     counters_.add("commands.invalid." + error->reason);
     logger_->warn("ignored an invalid command ({} bytes): {}", bytes.size(), error->detail);
@@ -171,7 +161,7 @@ void Stem4DInstrument::handle_command(Sockets& sockets, std::span<const std::byt
   ack.seq = seq;
   ack.completed_wall_ns = wall_ns();
   const auto encoded = build_ack(ack);
-  acks_.insert(run, seq, as_bytes(encoded));
+  acks_.insert(run, seq, bytes_of(encoded));
   counters_.add(fmt::format("acks.{}", status_name(ack.status)));
   if (ack.status == wire::AckStatus::Done) {
     logger_->debug("command {} of run {}: {} done", seq, run.str(),
@@ -180,7 +170,7 @@ void Stem4DInstrument::handle_command(Sockets& sockets, std::span<const std::byt
     logger_->info("command {} of run {}: {} ({})", seq, run.str(), status_name(ack.status),
                   ack.reason);
   }
-  send_on_dealer(sockets, as_bytes(encoded));
+  send_on_dealer(sockets, bytes_of(encoded));
   if (acquisition.wanted) acquire(sockets, run, seq, acquisition.x, acquisition.y, stop);
 }
 
@@ -279,7 +269,7 @@ void Stem4DInstrument::acquire(Sockets& sockets, const Uuid& run, std::uint64_t 
   // The dwell is the frame period when paced; unpaced frames have no physical exposure.
   header.exposure_s = config_.frame_rate_hz > 0.0 ? 1.0 / config_.frame_rate_hz : 0.0;
   const auto encoded = build_frame_header(header);
-  if (push_frame(sockets, as_bytes(encoded), payload, stop)) {
+  if (push_frame(sockets, bytes_of(encoded), payload, stop)) {
     ++next_sequence_;
     frames_sent_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -340,7 +330,7 @@ void Stem4DInstrument::send_status(Sockets& sockets, wire::InstrumentState state
   status.message = std::move(message);
   status.wall_ns = wall_ns();
   const auto encoded = build_instrument_status(status);
-  send_on_dealer(sockets, as_bytes(encoded));
+  send_on_dealer(sockets, bytes_of(encoded));
   counters_.add("status.sent");
 }
 

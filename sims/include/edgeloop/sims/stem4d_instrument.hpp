@@ -99,7 +99,7 @@ class Stem4DInstrument {
   std::uint64_t next_sequence_ = 0;
   std::chrono::steady_clock::time_point next_heartbeat_{};
   std::chrono::steady_clock::time_point last_frame_{};
-  std::vector<std::byte> command_bytes_;  // an aligned copy of the command being decoded
+  AlignedScratch command_scratch_;  // an aligned copy of a command that arrived misaligned
   std::vector<std::uint8_t> pixels_u8_;
   std::vector<std::uint16_t> pixels_u16_;
   std::vector<std::uint32_t> pixels_u32_;
