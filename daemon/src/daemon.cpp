@@ -4,45 +4,30 @@
 
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <optional>
 #include <sstream>
 #include <thread>
 #include <variant>
 
-#include "edgeloop/controllers/command_tracker.hpp"
-#include "edgeloop/controllers/raster_scan.hpp"
 #include "edgeloop/core/build_info.hpp"
+#include "edgeloop/core/bytes.hpp"
 #include "edgeloop/core/clock.hpp"
-#include "edgeloop/core/provenance_log.hpp"
 #include "edgeloop/core/wire_builders.hpp"
 #include "edgeloop/daemon/admin_request.hpp"
 #include "edgeloop/pipeline/bounded_queue.hpp"
 #include "edgeloop/pipeline/frame_sum_stage.hpp"
 #include "edgeloop/pipeline/zmq_payload.hpp"
+#include "instrument_registry.hpp"
+#include "nanoseconds.hpp"
+#include "result_worker.hpp"
+#include "scan_run.hpp"
+#include "work_item.hpp"
 
 namespace edgeloop {
 
 namespace {
 
 using nlohmann::json;
-
-std::span<const std::byte> bytes_of(const zmq::message_t& m) {
-  return {static_cast<const std::byte*>(m.data()), m.size()};
-}
-std::span<const std::byte> bytes_of(const flatbuffers::DetachedBuffer& b) {
-  return {reinterpret_cast<const std::byte*>(b.data()), b.size()};
-}
-std::string frame_subject(const FrameMeta& m) {
-  return "frame/" + m.stream + "/" + std::to_string(m.sequence);
-}
-template <class Duration>
-std::int64_t to_ns(Duration d) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-}
-double seconds_since(std::int64_t mono_ns) {
-  return static_cast<double>(monotonic_ns() - mono_ns) * 1e-9;
-}
 
 // Receives one whole multipart message without blocking; empty when nothing is waiting.
 std::vector<zmq::message_t> receive_multipart(zmq::socket_t& socket) {
@@ -61,71 +46,9 @@ std::vector<zmq::message_t> receive_multipart(zmq::socket_t& socket) {
   return parts;
 }
 
-constexpr std::size_t kMaxInstruments = 64;
+constexpr std::size_t kMaxInstrumentName = 64;
 constexpr std::size_t kMaxAckReason = 1024;
 constexpr std::size_t kMaxReadbackValues = 16;
-
-struct InstrumentInfo {
-  std::string identity;
-  std::string name;
-  wire::Modality modality = wire::Modality::Unknown;
-  wire::InstrumentState state = wire::InstrumentState::Unknown;
-  bool interlock = false;
-  std::uint64_t frames_sent = 0;
-  std::int64_t last_seen_mono_ns = 0;
-};
-
-// The parts of a run both threads touch; the log is internally synchronised.
-struct RunShared {
-  Uuid id;
-  std::string topic_prefix;  // "run/<id>/"
-  std::unique_ptr<ProvenanceLog> log;
-  std::atomic<std::uint64_t> frames_processed{0};
-  std::atomic<std::uint64_t> results_published{0};
-  std::atomic<std::uint64_t> stage_failures{0};
-  // Written by the worker before `closed` is set, read by the I/O thread only after.
-  json final_summary;
-  std::atomic<bool> closed{false};
-};
-
-struct FrameWork {
-  Frame frame;
-  std::shared_ptr<RunShared> run;
-};
-struct RunEndWork {
-  std::shared_ptr<RunShared> run;
-  json summary;
-};
-using WorkItem = std::variant<FrameWork, RunEndWork>;
-
-struct ActiveRun {
-  ActiveRun(std::shared_ptr<RunShared> s, RasterScan p, CommandTimings timings)
-      : shared(std::move(s)), plan(p), tracker(shared->id, timings) {}
-
-  std::shared_ptr<RunShared> shared;
-  RasterScan plan;
-  CommandTracker tracker;
-  json plan_json;
-  std::string instrument_identity;
-  std::string instrument_name;
-  std::map<std::uint64_t, ScanPoint> points_by_seq;
-  std::uint64_t next_sequence = 0;
-  std::uint64_t frames_expected = 0;
-  std::uint64_t frames_received = 0;
-  std::uint64_t duplicates = 0;
-  std::uint64_t gaps = 0;
-  std::uint64_t acks_done = 0;
-  std::uint64_t acks_rejected = 0;
-  std::uint64_t acks_failed = 0;
-  std::uint64_t acks_expired = 0;
-  std::uint64_t retries = 0;
-  std::int64_t started_mono_ns = 0;
-  std::int64_t last_activity_mono_ns = 0;
-  // Running until the scan ends; Closing while the worker drains queued frames and seals the
-  // log; the run is then moved to last_run.
-  enum class Phase { Running, Closing } phase = Phase::Running;
-  bool running() const { return phase == Phase::Running; }
-};
 
 }  // namespace
 
@@ -137,7 +60,8 @@ struct Daemon::State {
         results(context, zmq::socket_type::pub),
         commands(context, zmq::socket_type::router),
         admin(context, zmq::socket_type::rep),
-        queue(config.queue_capacity) {}
+        queue(config.queue_capacity),
+        instruments(config.instrument_timeout) {}
 
   DaemonConfig config;
   std::shared_ptr<spdlog::logger> log;
@@ -152,8 +76,8 @@ struct Daemon::State {
   std::atomic<bool> stop{false};
   bool stopping = false;  // I/O thread: stop requested, no new commands
   std::int64_t started_mono_ns = monotonic_ns();
-  std::map<std::string, InstrumentInfo> instruments;
-  std::optional<ActiveRun> run;
+  InstrumentRegistry instruments;
+  std::optional<ScanRun> run;
   json last_run = nullptr;
   std::string config_sha256;
   AlignedScratch scratch;  // I/O thread only: aligned copies of incoming messages
@@ -172,10 +96,7 @@ struct Daemon::State {
   }
 
   // True when no run is active or its in-flight commands and promised frames are all in.
-  bool run_settled() const {
-    return !run || !run->running() ||
-           (run->tracker.in_flight() == 0 && run->frames_received >= run->frames_expected);
-  }
+  bool run_settled() const { return !run || run->settled(); }
 
   // --- rejection bookkeeping -------------------------------------------------------------
   void reject(const std::string& socket, const std::string& reason, const std::string& detail) {
@@ -202,65 +123,17 @@ struct Daemon::State {
       return;
     }
     Frame frame = std::move(std::get<Frame>(decoded));
-    if (!run || !run->running() || frame.meta.run_id != run->shared->id) {
+    if (!run || !run->takes_frames_of(frame.meta.run_id)) {
       reject("data", "unknown_run",
              "frame for run " + frame.meta.run_id.str() + " (no such active run)");
       return;
     }
-    ActiveRun& r = *run;
-    // A scan of N positions yields at most N frames; a larger sequence is corrupt or hostile
-    // and must not push the expected sequence past every real frame still to come.
-    if (frame.meta.sequence >= r.plan.size()) {
-      reject("data", "bad_sequence",
-             "sequence " + std::to_string(frame.meta.sequence) + " beyond the run's " +
-                 std::to_string(r.plan.size()) + " positions");
+    if (auto refusal = run->accept_frame(frame)) {
+      reject("data", refusal->reason, refusal->detail);
       return;
     }
-    if (frame.meta.sequence < r.next_sequence) {
-      ++r.duplicates;
-      reject("data", "duplicate",
-             "sequence " + std::to_string(frame.meta.sequence) + " already received");
-      return;
-    }
-    if (frame.meta.sequence > r.next_sequence) {
-      const std::uint64_t missing = frame.meta.sequence - r.next_sequence;
-      r.gaps += missing;
-      counters.add("data.sequence_gaps", missing);
-      log->warn("run {}: {} frame(s) missing before sequence {}", r.shared->id.str(), missing,
-                frame.meta.sequence);
-    }
-    const auto point = r.points_by_seq.find(frame.meta.command_seq);
-    if (point == r.points_by_seq.end()) {
-      reject("data", "unknown_command",
-             "frame claims command " + std::to_string(frame.meta.command_seq) +
-                 ", which this run did not send or already has a frame for");
-      return;
-    }
-    r.next_sequence = frame.meta.sequence + 1;
-    frame.meta.scan_index = point->second.index;
-    r.points_by_seq.erase(point);
-
-    ProvenanceEntry entry;
-    entry.kind = wire::RecordKind::Frame;
-    entry.subject = frame_subject(frame.meta);
-    entry.sha256 = frame.meta.payload_sha256;
-    if (frame.meta.command_seq != 0) {
-      entry.inputs.push_back(
-          {"caused_by", "command/" + std::to_string(frame.meta.command_seq), {}});
-    }
-    entry.attributes = {{"stream", frame.meta.stream},
-                        {"sequence", frame.meta.sequence},
-                        {"scan_index", frame.meta.scan_index},
-                        {"scan_position", frame.meta.scan_position},
-                        {"shape", frame.meta.shape},
-                        {"dtype", dtype_name(frame.meta.dtype)},
-                        {"acquired_wall_ns", frame.meta.acquired_wall_ns}};
-    r.shared->log->append(entry);
-
-    ++r.frames_received;
-    r.last_activity_mono_ns = monotonic_ns();
     counters.add("data.frames");
-    WorkItem item = FrameWork{std::move(frame), r.shared};
+    WorkItem item = FrameWork{std::move(frame), run->shared()};
     // The I/O loop only reads frames while the queue has room, so this rarely blocks.
     if (!queue.try_push(item)) queue.push(std::move(item));
   }
@@ -293,40 +166,24 @@ struct Daemon::State {
       return;
     }
     const auto& s = *std::get<const wire::InstrumentStatus*>(decoded);
-    if (s.instrument() == nullptr || s.instrument()->size() == 0 || s.instrument()->size() > 64) {
+    if (s.instrument() == nullptr || s.instrument()->size() == 0 ||
+        s.instrument()->size() > kMaxInstrumentName) {
       reject("commands", "bad_field", "instrument name must be 1..64 characters");
       return;
     }
-    if (!instruments.contains(identity) && instruments.size() >= kMaxInstruments) {
-      forget_silent_instruments();
-      if (instruments.size() >= kMaxInstruments) {
-        reject("commands", "too_many_instruments",
-               "already tracking " + std::to_string(kMaxInstruments) + " instruments");
-        return;
-      }
+    const auto in_use =
+        run ? std::optional<std::string_view>(run->instrument_identity()) : std::nullopt;
+    const auto update = instruments.record_status(identity, s, in_use);
+    if (update == InstrumentRegistry::Update::Full) {
+      reject("commands", "too_many_instruments",
+             "already tracking " + std::to_string(InstrumentRegistry::kCapacity) + " instruments");
+      return;
     }
-    auto [it, inserted] = instruments.try_emplace(identity);
-    InstrumentInfo& info = it->second;
-    const bool was_stale = !inserted && monotonic_ns() - info.last_seen_mono_ns > timeout_ns();
-    info.identity = identity;
-    info.name = s.instrument()->str();
-    info.modality = s.modality();
-    info.state = s.state();
-    info.interlock = s.interlock();
-    info.frames_sent = s.frames_sent();
-    info.last_seen_mono_ns = monotonic_ns();
     counters.add("commands.status_messages");
-    if (inserted || was_stale) {
-      log->info("instrument '{}' ({}) connected", info.name, modality_name(info.modality));
+    if (update == InstrumentRegistry::Update::Connected) {
+      log->info("instrument '{}' ({}) connected", s.instrument()->str(),
+                modality_name(s.modality()));
     }
-  }
-
-  // Drops instruments silent for ten heartbeat timeouts, except the active run's.
-  void forget_silent_instruments() {
-    std::erase_if(instruments, [&](const auto& entry) {
-      const bool in_use = run && run->instrument_identity == entry.first;
-      return !in_use && monotonic_ns() - entry.second.last_seen_mono_ns > 10 * timeout_ns();
-    });
   }
 
   void handle_ack(const std::string& identity, std::span<const std::byte> payload) {
@@ -342,242 +199,87 @@ struct Daemon::State {
       reject("commands", "bad_field", "ack reason or readback too long");
       return;
     }
-    if (auto it = instruments.find(identity); it != instruments.end()) {
-      it->second.last_seen_mono_ns = monotonic_ns();
-    }
-    if (!run || run->instrument_identity != identity) {
+    instruments.saw(identity);
+    if (!run || run->instrument_identity() != identity) {
       counters.add("commands.stale_acks");
       return;
     }
-    if (!run->running()) {  // the run has ended; its log may already be sealed
-      counters.add("commands.late_acks");
-      return;
-    }
-    auto resolved = run->tracker.on_ack(ack, monotonic_ns());
-    if (!resolved) {
-      counters.add("commands.duplicate_acks");  // normal after a retry
-      return;
-    }
-    on_resolved(*resolved);
+    run->on_ack(ack);
   }
 
-  void on_resolved(const ResolvedCommand& r) {
-    ActiveRun& a = *run;
-    a.last_activity_mono_ns = monotonic_ns();
-    switch (r.status) {
-      case wire::AckStatus::Done:
-        ++a.acks_done;
-        if (r.command.actuator == "scan_position") ++a.frames_expected;
-        break;
-      case wire::AckStatus::Rejected:
-        ++a.acks_rejected;
-        a.points_by_seq.erase(r.command.seq);
-        log->warn("run {}: instrument rejected command {} ({}): {}", a.shared->id.str(),
-                  r.command.seq, r.command.actuator, r.reason);
-        break;
-      case wire::AckStatus::Expired:
-        ++a.acks_expired;
-        a.points_by_seq.erase(r.command.seq);
-        log->warn("run {}: command {} expired: {}", a.shared->id.str(), r.command.seq, r.reason);
-        break;
-      default:
-        ++a.acks_failed;
-        a.points_by_seq.erase(r.command.seq);
-        log->warn("run {}: command {} failed: {}", a.shared->id.str(), r.command.seq, r.reason);
-        break;
-    }
-    counters.add(std::string("commands.outcome.") + wire::EnumNameAckStatus(r.status));
-    ProvenanceEntry entry;
-    entry.kind = wire::RecordKind::Ack;
-    entry.subject = "ack/" + std::to_string(r.command.seq);
-    entry.inputs.push_back({"acknowledges", "command/" + std::to_string(r.command.seq), {}});
-    entry.attributes = {{"status", wire::EnumNameAckStatus(r.status)},
-                        {"reason", r.reason},
-                        {"readback", r.readback},
-                        {"attempts", r.command.attempts},
-                        {"latency_ms", static_cast<double>(r.latency_ns) * 1e-6}};
-    a.shared->log->append(entry);
-  }
-
-  void send_command(const PendingCommand& command, bool first_send) {
-    ActiveRun& a = *run;
-    const auto message = encode_command(a.shared->id, command);
+  // Puts a command on the ROUTER socket for the run's instrument.
+  void send_command(const PendingCommand& command, std::span<const std::byte> message) {
     try {
       // ROUTER_MANDATORY makes an unknown or vanished peer an error instead of a silent drop.
       // A message refused at the high-water mark is simply sent again at the next retry.
       const bool sent =
-          commands.send(zmq::buffer(a.instrument_identity),
+          commands.send(zmq::buffer(run->instrument_identity()),
                         zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
           commands.send(zmq::buffer(message.data(), message.size()), zmq::send_flags::dontwait);
       counters.add(sent ? "commands.sent" : "commands.send_blocked");
     } catch (const zmq::error_t& e) {
       counters.add("commands.send_failed");
-      log->warn("run {}: could not send command {} to '{}': {} (will retry)", a.shared->id.str(),
-                command.seq, a.instrument_name, e.what());
+      log->warn("run {}: could not send command {} to '{}': {} (will retry)", run->id().str(),
+                command.seq, run->instrument_name(), e.what());
     }
-    if (!first_send) {
-      ++a.retries;
-      counters.add("commands.retries");
-      return;
-    }
-    ProvenanceEntry entry;
-    entry.kind = wire::RecordKind::Command;
-    entry.subject = "command/" + std::to_string(command.seq);
-    entry.sha256 = Sha256::of(bytes_of(message));
-    entry.attributes = {
-        {"actuator", command.actuator},    {"target", command.target},
-        {"cause", command.cause},          {"scan_index", command.scan_index},
-        {"instrument", a.instrument_name}, {"deadline_wall_ns", command.deadline_wall_ns}};
-    a.shared->log->append(entry);
   }
 
   // --- runs --------------------------------------------------------------------------------
-  std::int64_t timeout_ns() const { return to_ns(config.instrument_timeout); }
-
   json start_run(const AdminRequest& request) {
     if (run) {
-      throw AdminError("a run is already active: " + run->shared->id.str());
+      throw AdminError("a run is already active: " + run->id().str());
     }
-    const InstrumentInfo* instrument = nullptr;
-    for (const auto& [identity, info] : instruments) {
-      const bool alive = monotonic_ns() - info.last_seen_mono_ns <= timeout_ns();
-      if (alive && info.modality == wire::Modality::Stem4D &&
-          (request.instrument.empty() || request.instrument == info.name)) {
-        instrument = &info;
-        break;
-      }
-    }
+    const InstrumentInfo* instrument =
+        instruments.find_connected(wire::Modality::Stem4D, request.instrument);
     if (instrument == nullptr) {
       throw AdminError(request.instrument.empty()
                            ? "no 4D-STEM instrument is connected"
                            : "instrument '" + request.instrument + "' is not connected");
     }
-    auto shared = std::make_shared<RunShared>();
-    shared->id = Uuid::random();
-    shared->topic_prefix = "run/" + shared->id.str() + "/";
-    const auto dir = config.data_dir / shared->id.str();
-    std::filesystem::create_directories(dir);
-
-    ProvenanceOptions options = config.provenance;
-    options.agent = std::string("edgeloopd ") + build_info::kVersion + " (git " +
-                    build_info::kGitDescribe + ")";
-    const json plan = {{"kind", "raster"}, {"nx", request.nx}, {"ny", request.ny}};
-    shared->log = ProvenanceLog::create(dir / "provenance.elp", shared->id, options,
-                                        {{"plan", plan},
-                                         {"instrument", instrument->name},
-                                         {"config",
-                                          {{"source", config.source.string()},
-                                           {"sha256", config_sha256},
-                                           {"effective", effective_config}}},
-                                         {"started_utc", iso8601_utc(wall_ns())}});
-    const StageDescription stage_description = stage.describe();
-    ProvenanceEntry stage_entry;
-    stage_entry.kind = wire::RecordKind::Stage;
-    stage_entry.subject = "stage/" + stage_description.name;
-    stage_entry.attributes = {{"name", stage_description.name},
-                              {"version", stage_description.version},
-                              {"parameters", stage_description.parameters}};
-    shared->log->append(stage_entry);
-
-    run.emplace(shared, RasterScan(request.nx, request.ny), config.command_timings);
-    run->plan_json = plan;
-    run->instrument_identity = instrument->identity;
-    run->instrument_name = instrument->name;
-    run->started_mono_ns = monotonic_ns();
-    run->last_activity_mono_ns = run->started_mono_ns;
+    ScanRunSetup setup{.nx = request.nx,
+                       .ny = request.ny,
+                       .instrument_identity = instrument->identity,
+                       .instrument_name = instrument->name,
+                       .data_dir = config.data_dir,
+                       .provenance = config.provenance,
+                       .config = {{"source", config.source.string()},
+                                  {"sha256", config_sha256},
+                                  {"effective", effective_config}},
+                       .stage = stage.describe(),
+                       .command_timings = config.command_timings,
+                       .max_commands_in_flight = config.max_commands_in_flight,
+                       .idle_timeout = config.run_idle_timeout};
+    setup.provenance.agent = std::string("edgeloopd ") + build_info::kVersion + " (git " +
+                             build_info::kGitDescribe + ")";
+    run.emplace(std::move(setup), counters, *log);
     counters.add("runs.started");
-    log->info("run {} started: raster {}x{} on '{}', log {}", shared->id.str(), request.nx,
-              request.ny, instrument->name, shared->log->path().string());
-    return {{"run_id", shared->id.str()}, {"data_dir", dir.string()}};
-  }
-
-  json run_json(const ActiveRun& a) const {
-    return {{"id", a.shared->id.str()},
-            {"state", a.running() ? "running" : "closing"},
-            {"plan", a.plan_json},
-            {"instrument", a.instrument_name},
-            {"positions", a.plan.size()},
-            {"commands_issued", a.tracker.issued()},
-            {"commands_in_flight", a.tracker.in_flight()},
-            {"command_retries", a.retries},
-            {"acks",
-             {{"done", a.acks_done},
-              {"rejected", a.acks_rejected},
-              {"failed", a.acks_failed},
-              {"expired", a.acks_expired}}},
-            {"frames_expected", a.frames_expected},
-            {"frames_received", a.frames_received},
-            {"frames_processed", a.shared->frames_processed.load()},
-            {"results_published", a.shared->results_published.load()},
-            {"stage_failures", a.shared->stage_failures.load()},
-            {"duplicate_frames", a.duplicates},
-            {"missing_frames", a.gaps},
-            {"elapsed_s", seconds_since(a.started_mono_ns)},
-            {"provenance", a.shared->log->path().string()}};
+    log->info("run {} started: raster {}x{} on '{}', log {}", run->id().str(), request.nx,
+              request.ny, run->instrument_name(), run->shared()->log->path().string());
+    return {{"run_id", run->id().str()}, {"data_dir", run->directory().string()}};
   }
 
   void end_run(const std::string& outcome) {
-    ActiveRun& a = *run;
-    if (!a.running()) return;
-    json summary = run_json(a);
-    summary["state"] = outcome;
-    a.phase = ActiveRun::Phase::Closing;
-    counters.add("runs." + outcome);
-    log->info("run {} {}: {} frames, {} commands acked, {} results", a.shared->id.str(), outcome,
-              a.frames_received, a.acks_done, a.shared->results_published.load());
-    queue.push(RunEndWork{a.shared, std::move(summary)});
+    if (auto work = run->end(outcome)) queue.push(std::move(*work));
   }
 
   void maintain_run() {
     if (!run) return;
-    ActiveRun& a = *run;
-    if (!a.running()) {
-      if (a.shared->closed.load()) {
-        last_run = a.shared->final_summary;
-        last_run["provenance_records"] = a.shared->log->records();
-        last_run["provenance_head"] = to_hex(a.shared->log->head());
+    if (!run->running()) {
+      if (run->sealed()) {
+        last_run = run->sealed_summary();
         run.reset();
       }
       return;
     }
-    const std::int64_t now_mono = monotonic_ns();
-    const std::int64_t now_wall = wall_ns();
-    for (const ResolvedCommand& r : a.tracker.expire(now_mono)) on_resolved(r);
-    for (const PendingCommand& c : a.tracker.due_for_resend(now_mono)) send_command(c, false);
-    while (!stopping && a.tracker.in_flight() < config.max_commands_in_flight) {
-      const auto point = a.plan.next();
-      if (!point) break;
-      const PendingCommand& c = a.tracker.issue("scan_position", {point->x, point->y},
-                                                "raster_scan index=" + std::to_string(point->index),
-                                                point->index, now_wall, now_mono);
-      a.points_by_seq.emplace(c.seq, *point);
-      send_command(c, true);
-    }
-    a.shared->log->sync_if_due();
-    if (a.plan.issued() < a.plan.size() || a.tracker.in_flight() > 0) return;
-    if (a.frames_received >= a.frames_expected &&
-        a.shared->frames_processed.load() == a.frames_received) {
-      // Refused or unanswered commands mean positions were not measured: say so in the outcome.
-      const bool all_done = a.acks_rejected + a.acks_expired + a.acks_failed == 0;
-      end_run(all_done ? "completed" : "completed_with_errors");
-    } else if (now_mono - a.last_activity_mono_ns > to_ns(config.run_idle_timeout)) {
-      end_run("incomplete");
-    }
+    const auto outcome = run->advance(
+        !stopping, [this](const PendingCommand& command, std::span<const std::byte> message) {
+          send_command(command, message);
+        });
+    if (outcome) end_run(*outcome);
   }
 
   // --- admin socket ------------------------------------------------------------------------
   json status_json() const {
-    json instruments_json = json::array();
-    for (const auto& [identity, info] : instruments) {
-      instruments_json.push_back(
-          {{"name", info.name},
-           {"modality", modality_name(info.modality)},
-           {"state", wire::EnumNameInstrumentState(info.state)},
-           {"interlock", info.interlock},
-           {"frames_sent", info.frames_sent},
-           {"connected", monotonic_ns() - info.last_seen_mono_ns <= timeout_ns()},
-           {"last_seen_s", seconds_since(info.last_seen_mono_ns)}});
-    }
     const StageMetrics m = stage.metrics();
     const StageDescription d = stage.describe();
     return {
@@ -591,8 +293,8 @@ struct Daemon::State {
           {"results", config.endpoints.results},
           {"commands", config.endpoints.commands},
           {"admin", config.endpoints.admin}}},
-        {"instruments", instruments_json},
-        {"run", run ? run_json(*run) : json(nullptr)},
+        {"instruments", instruments.to_json()},
+        {"run", run ? run->to_json() : json(nullptr)},
         {"last_run", last_run},
         {"queue", {{"depth", queue.size()}, {"capacity", queue.capacity()}}},
         {"stages", json::array({{{"name", d.name},
@@ -623,7 +325,7 @@ struct Daemon::State {
         reply = start_run(request);
       } else if (request.command == "stop_run") {
         if (!run || !run->running()) throw AdminError("no run is active", "no_run");
-        const std::string id = run->shared->id.str();
+        const std::string id = run->id().str();
         end_run("aborted");
         reply = {{"run_id", id}};
       } else {  // ping
@@ -640,117 +342,6 @@ struct Daemon::State {
     }
     const std::string text = reply.dump(-1, ' ', false, json::error_handler_t::replace);
     admin.send(zmq::buffer(text), zmq::send_flags::none);
-  }
-
-  // --- worker thread -----------------------------------------------------------------------
-  void worker_loop() {
-    std::vector<Product> products;
-    std::int64_t last_heartbeat = 0;
-    const auto heartbeat_ns = to_ns(config.heartbeat_interval);
-    for (;;) {
-      auto item = queue.pop_for(std::chrono::milliseconds(20));
-      if (item) {
-        if (auto* frame = std::get_if<FrameWork>(&*item)) {
-          try {
-            process_frame(*frame, products);
-          } catch (const std::exception& e) {
-            // Counted as processed so the run can still end; the failure is in the counters.
-            frame->run->frames_processed.fetch_add(1);
-            counters.add("internal_errors.worker");
-            log->error("worker: {} failed: {}", frame_subject(frame->frame.meta), e.what());
-          }
-        } else {
-          close_run(std::get<RunEndWork>(*item));
-        }
-      } else if (queue.closed_and_empty()) {
-        break;
-      }
-      if (monotonic_ns() - last_heartbeat >= heartbeat_ns) {
-        last_heartbeat = monotonic_ns();
-        publish("daemon/heartbeat",
-                build_result({.product = "heartbeat",
-                              .values = {seconds_since(started_mono_ns),
-                                         static_cast<double>(counters.value("data.frames"))},
-                              .produced_wall_ns = wall_ns()}));
-      }
-    }
-  }
-
-  void publish(const std::string& topic, const flatbuffers::DetachedBuffer& message) {
-    // PUB drops for a subscriber whose queue is full: a slow subscriber never slows ingest.
-    results.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    results.send(zmq::buffer(message.data(), message.size()), zmq::send_flags::dontwait);
-  }
-
-  void process_frame(FrameWork& work, std::vector<Product>& products) {
-    const FrameMeta& meta = work.frame.meta;
-    RunShared& r = *work.run;
-    products.clear();
-    try {
-      stage.process(work.frame, products);
-    } catch (const std::exception& e) {
-      r.stage_failures.fetch_add(1);
-      counters.add("stages.failures");
-      log->error("stage {} failed on {}: {}", stage.describe().name, frame_subject(meta), e.what());
-      ProvenanceEntry entry;
-      entry.kind = wire::RecordKind::Note;
-      entry.subject = "failure/" + frame_subject(meta);
-      entry.inputs.push_back({"input_frame", frame_subject(meta), meta.payload_sha256});
-      entry.attributes = {{"stage", stage.describe().name}, {"error", e.what()}};
-      r.frames_processed.fetch_add(1);
-      r.log->append(entry);
-      return;
-    }
-    const StageDescription d = stage.describe();
-    for (const Product& p : products) {
-      const auto message =
-          build_result({.run_id = r.id,
-                        .stream = meta.stream,
-                        .product = p.name,
-                        .source_sequence = meta.sequence,
-                        .scan_index = meta.scan_index,
-                        .scan_position = meta.scan_position,
-                        .stage = d.name,
-                        .stage_version = d.version,
-                        .values = p.values,
-                        .input_sha256 = {meta.payload_sha256.begin(), meta.payload_sha256.end()},
-                        .produced_wall_ns = wall_ns()});
-      const std::string topic = r.topic_prefix + modality_name(meta.modality) + "/" + p.name;
-      publish(topic, message);
-      ProvenanceEntry entry;
-      entry.kind = wire::RecordKind::Result;
-      entry.subject = "result/" + meta.stream + "/" + p.name + "/" + std::to_string(meta.sequence);
-      entry.sha256 = Sha256::of(bytes_of(message));
-      entry.inputs.push_back({"input_frame", frame_subject(meta), meta.payload_sha256});
-      entry.inputs.push_back({"stage", "stage/" + d.name, {}});
-      entry.attributes = {{"topic", topic}, {"values", p.values}};
-      r.log->append(entry);
-      r.results_published.fetch_add(1);
-      counters.add("results.published");
-    }
-    r.frames_processed.fetch_add(1);
-  }
-
-  void close_run(RunEndWork& work) {
-    RunShared& r = *work.run;
-    // Frames queued before this item have all been processed now: the counts are final.
-    work.summary["frames_processed"] = r.frames_processed.load();
-    work.summary["results_published"] = r.results_published.load();
-    work.summary["stage_failures"] = r.stage_failures.load();
-    try {
-      publish(r.topic_prefix + "status",
-              build_result({.run_id = r.id,
-                            .product = "run_" + work.summary.value("state", std::string("ended")),
-                            .values = {static_cast<double>(r.frames_processed.load()),
-                                       static_cast<double>(r.results_published.load())},
-                            .produced_wall_ns = wall_ns()}));
-      r.log->close(work.summary);
-    } catch (const std::exception& e) {
-      counters.add("provenance.close_failures");
-      log->error("run {}: sealing the provenance log failed: {}", r.id.str(), e.what());
-    }
-    r.final_summary = std::move(work.summary);
-    r.closed.store(true);
   }
 };
 
@@ -807,7 +398,9 @@ const Counters& Daemon::counters() const {
 
 void Daemon::run() {
   State& s = *state_;
-  std::jthread worker([&s] { s.worker_loop(); });
+  ResultWorker result_worker(s.queue, s.stage, s.results, s.counters, *s.log,
+                             s.config.heartbeat_interval, s.started_mono_ns);
+  std::jthread worker([&result_worker] { result_worker.run(); });
   // Declared after the worker so it runs first: the worker's loop ends before it is joined,
   // also when an exception leaves run().
   struct QueueCloser {
