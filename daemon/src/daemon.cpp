@@ -355,7 +355,9 @@ Daemon::Daemon(DaemonConfig config, std::shared_ptr<spdlog::logger> logger)
   s.data.set(zmq::sockopt::maxmsgsize,
              static_cast<std::int64_t>(c.frame_limits.max_frame_bytes + (1u << 20)));
   s.commands.set(zmq::sockopt::maxmsgsize, std::int64_t{64 * 1024});
-  s.admin.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxAdminRequestBytes));
+  // Requests somewhat over the admin limit still get a "too_large" reply; only absurd ones are
+  // dropped by ZeroMQ (which also disconnects the sender).
+  s.admin.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(16 * kMaxAdminRequestBytes));
   s.results.set(zmq::sockopt::sndhwm, c.publish_hwm);
   s.results.set(zmq::sockopt::linger, 0);
   s.commands.set(zmq::sockopt::router_mandatory, 1);

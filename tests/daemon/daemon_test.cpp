@@ -265,8 +265,17 @@ TEST_F(DaemonTest, RejectsMalformedCommandSocketMessages) {
   dealer.send(zmq::buffer(ack.data(), ack.size() - 9), zmq::send_flags::none);  // truncated ack
   const auto status = build_instrument_status({.instrument = std::string(100, 'n')});
   dealer.send(buf(status), zmq::send_flags::none);  // name too long
+  {
+    flatbuffers::FlatBufferBuilder fbb;  // an Ack from a future, incompatible schema
+    wire::AckBuilder b(fbb);
+    b.add_schema_version(static_cast<wire::SchemaVersion>(2));
+    b.add_seq(1);
+    fbb.Finish(b.Finish(), wire::AckIdentifier());
+    dealer.send(zmq::buffer(fbb.GetBufferPointer(), fbb.GetSize()), zmq::send_flags::none);
+  }
 
-  const json s = wait_status([&](const json& st) { return counter(st, "rejected.commands") == 5; });
+  const json s = wait_status([&](const json& st) { return counter(st, "rejected.commands") == 6; });
+  EXPECT_EQ(counter(s, "rejected.commands.schema_version"), 1u);
   EXPECT_EQ(counter(s, "rejected.commands.bad_identifier"), 1u);
   EXPECT_EQ(counter(s, "rejected.commands.truncated"), 1u);
   EXPECT_EQ(counter(s, "rejected.commands.part_count"), 1u);
@@ -282,7 +291,8 @@ TEST_F(DaemonTest, RejectsMalformedAdminRequestsWithAnErrorReply) {
         json(R"({"cmd":"launch_missiles"})"), json(R"({"cmd":"start_run","nx":0,"ny":3})"),
         json(R"({"cmd":"start_run","nx":"4","ny":3})"),
         json(R"({"cmd":"start_run","nx":4,"ny":3})"),  // no instrument
-        json(R"({"cmd":"stop_run"})")}) {
+        json(R"({"cmd":"stop_run"})"),
+        json(R"({"cmd":"status","pad":")" + std::string(100 * 1024, 'x') + "\"}")}) {
     const json reply = admin(bad);
     EXPECT_FALSE(reply.value("ok", true)) << bad;
     EXPECT_FALSE(reply.value("error", std::string()).empty()) << bad;
@@ -303,7 +313,8 @@ TEST_F(DaemonTest, RejectsMalformedAdminRequestsWithAnErrorReply) {
 
   const json s = admin({{"cmd", "status"}});
   EXPECT_TRUE(s.value("ok", false));
-  EXPECT_EQ(counter(s, "rejected.admin"), 9u);
+  EXPECT_EQ(counter(s, "rejected.admin"), 10u);
+  EXPECT_EQ(counter(s, "rejected.admin.too_large"), 1u);
   EXPECT_EQ(counter(s, "rejected.admin.not_json"), 1u);
   EXPECT_EQ(counter(s, "rejected.admin.unknown_command"), 1u);
   EXPECT_EQ(counter(s, "rejected.admin.part_count"), 1u);
