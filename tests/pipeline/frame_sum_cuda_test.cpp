@@ -13,9 +13,13 @@
 
 #include "edgeloop/pipeline/frame_sum_kernel.hpp"
 #include "edgeloop/pipeline/kokkos_runtime.hpp"
+#include "frame_test_data.hpp"
 
 namespace edgeloop {
 namespace {
+
+using testing::for_each_dtype;
+using testing::random_pixels;
 
 // The Kokkos backend is the reference here, so the suite owns the process's Kokkos runtime;
 // one suite only, because Kokkos cannot be initialised again once finalised.
@@ -31,31 +35,6 @@ class FrameSumCuda : public ::testing::Test {
  private:
   static inline std::unique_ptr<KokkosRuntime> runtime_;
 };
-
-template <typename Fn>
-void for_each_dtype(Fn&& fn) {
-  fn(std::type_identity<std::uint8_t>{}, wire::DType::U8);
-  fn(std::type_identity<std::uint16_t>{}, wire::DType::U16);
-  fn(std::type_identity<std::uint32_t>{}, wire::DType::U32);
-  fn(std::type_identity<std::int32_t>{}, wire::DType::I32);
-  fn(std::type_identity<float>{}, wire::DType::F32);
-  fn(std::type_identity<double>{}, wire::DType::F64);
-}
-
-template <typename T>
-std::vector<T> random_pixels(std::size_t count, std::mt19937_64& rng) {
-  std::vector<T> values(count);
-  if constexpr (std::is_floating_point_v<T>) {
-    std::uniform_real_distribution<T> dist(T{0}, T{1000});
-    for (T& v : values) v = dist(rng);
-  } else {
-    // uniform_int_distribution is undefined for 8-bit types, so draw wider and narrow.
-    std::uniform_int_distribution<std::int64_t> dist(std::numeric_limits<T>::min(),
-                                                     std::numeric_limits<T>::max());
-    for (T& v : values) v = static_cast<T>(dist(rng));
-  }
-  return values;
-}
 
 // Integer sums are exact on both backends, so any difference at all is a bug; float sums
 // differ only by summation order.
