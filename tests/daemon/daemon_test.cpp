@@ -159,6 +159,14 @@ class DaemonTest : public ::testing::Test {
     return s;
   }
 
+  // A scripted instrument that has said hello and that the daemon lists.
+  std::unique_ptr<ScriptedInstrument> connect_instrument(const std::string& name) {
+    auto instrument = std::make_unique<ScriptedInstrument>(ctx_, config_.endpoints, name);
+    instrument->hello();
+    wait_status([](const json& s) { return s["instruments"].size() == 1; });
+    return instrument;
+  }
+
   std::uint64_t counter(const json& status, const std::string& name) {
     return status["counters"].value(name, std::uint64_t{0});
   }
@@ -352,9 +360,8 @@ std::uint64_t serve(ScriptedInstrument& instrument, std::uint64_t expected_comma
 
 TEST_F(DaemonTest, RunsARasterScanEndToEndAndRecordsProvenance) {
   start();
-  ScriptedInstrument instrument(ctx_, config_.endpoints, "scripted-4dstem");
-  instrument.hello();
-  wait_status([](const json& s) { return s["instruments"].size() == 1; });
+  auto connected = connect_instrument("scripted-4dstem");
+  ScriptedInstrument& instrument = *connected;
 
   zmq::socket_t sub(ctx_, zmq::socket_type::sub);
   sub.set(zmq::sockopt::subscribe, "");
@@ -413,9 +420,8 @@ TEST_F(DaemonTest, RunsARasterScanEndToEndAndRecordsProvenance) {
 
 TEST_F(DaemonTest, RetriesUnacknowledgedCommandsWithoutDuplicatingFrames) {
   start();
-  ScriptedInstrument instrument(ctx_, config_.endpoints, "lossy-4dstem");
-  instrument.hello();
-  wait_status([](const json& s) { return s["instruments"].size() == 1; });
+  auto connected = connect_instrument("lossy-4dstem");
+  ScriptedInstrument& instrument = *connected;
   ASSERT_TRUE(admin({{"cmd", "start_run"}, {"nx", 3}, {"ny", 2}}).value("ok", false));
   EXPECT_EQ(serve(instrument, 6, {.drop_first = true}), 6u);
   const json s = wait_status([](const json& st) { return !st["last_run"].is_null(); });
@@ -426,9 +432,8 @@ TEST_F(DaemonTest, RetriesUnacknowledgedCommandsWithoutDuplicatingFrames) {
 
 TEST_F(DaemonTest, StopDrainsAndSealsTheActiveRunAsInterrupted) {
   start();
-  ScriptedInstrument instrument(ctx_, config_.endpoints, "scripted-4dstem");
-  instrument.hello();
-  wait_status([](const json& s) { return s["instruments"].size() == 1; });
+  auto connected = connect_instrument("scripted-4dstem");
+  ScriptedInstrument& instrument = *connected;
   const json started = admin({{"cmd", "start_run"}, {"nx", 8}, {"ny", 8}});
   ASSERT_TRUE(started.value("ok", false));
   EXPECT_EQ(serve(instrument, 3, {}), 3u);
@@ -448,9 +453,8 @@ TEST_F(DaemonTest, StopDrainsAndSealsTheActiveRunAsInterrupted) {
 
 TEST_F(DaemonTest, StopRunMidScanSealsTheLogAndIgnoresLateAcks) {
   start();
-  ScriptedInstrument instrument(ctx_, config_.endpoints, "scripted-4dstem");
-  instrument.hello();
-  wait_status([](const json& s) { return s["instruments"].size() == 1; });
+  auto connected = connect_instrument("scripted-4dstem");
+  ScriptedInstrument& instrument = *connected;
   const json started = admin({{"cmd", "start_run"}, {"nx", 8}, {"ny", 8}});
   ASSERT_TRUE(started.value("ok", false));
   EXPECT_EQ(serve(instrument, 2, {}), 2u);
@@ -481,9 +485,8 @@ TEST_F(DaemonTest, StopRunMidScanSealsTheLogAndIgnoresLateAcks) {
 
 TEST_F(DaemonTest, HostileFramesDuringARunAreRefusedAndTheRunStillCompletes) {
   start();
-  ScriptedInstrument instrument(ctx_, config_.endpoints, "scripted-4dstem");
-  instrument.hello();
-  wait_status([](const json& s) { return s["instruments"].size() == 1; });
+  auto connected = connect_instrument("scripted-4dstem");
+  ScriptedInstrument& instrument = *connected;
   const json started = admin({{"cmd", "start_run"}, {"nx", 4}, {"ny", 3}});
   ASSERT_TRUE(started.value("ok", false));
   const Uuid run = *Uuid::parse(started["run_id"].get<std::string>());

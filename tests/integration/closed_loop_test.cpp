@@ -78,6 +78,26 @@ class ClosedLoop : public ::testing::Test {
     return nullptr;
   }
 
+  // Starts the simulated instrument and waits until the daemon lists it as connected.
+  std::unique_ptr<ChildProcess> start_sim() {
+    auto sim = std::make_unique<ChildProcess>(
+        EDGELOOP_SIM_BINARY,
+        std::vector<std::string>{"4dstem", "--config", (dir_ / "sim.toml").string()},
+        dir_ / "sim.log");
+    const bool connected = wait_until(
+        [&] {
+          const auto s = admin({{"cmd", "status"}});
+          return s && !(*s)["instruments"].empty() &&
+                 (*s)["instruments"][0].value("connected", false);
+        },
+        10s);
+    if (!connected) {
+      ADD_FAILURE() << "the simulator did not connect: " << read_file(dir_ / "sim.log");
+      return nullptr;
+    }
+    return sim;
+  }
+
   std::optional<json> admin(const json& request) {
     zmq::socket_t req(ctx_, zmq::socket_type::req);
     req.set(zmq::sockopt::linger, 0);
@@ -104,16 +124,9 @@ TEST_F(ClosedLoop, RasterScan32x32ThroughSeparateProcesses) {
   auto started_daemon = start_daemon();
   ASSERT_TRUE(started_daemon);
   ChildProcess& daemon = *started_daemon;
-  ChildProcess sim(EDGELOOP_SIM_BINARY, {"4dstem", "--config", (dir_ / "sim.toml").string()},
-                   dir_ / "sim.log");
-  ASSERT_TRUE(wait_until(
-      [&] {
-        const auto s = admin({{"cmd", "status"}});
-        return s && !(*s)["instruments"].empty() &&
-               (*s)["instruments"][0].value("connected", false);
-      },
-      10s))
-      << read_file(dir_ / "sim.log");
+  auto connected_sim = start_sim();
+  ASSERT_TRUE(connected_sim);
+  ChildProcess& sim = *connected_sim;
 
   // Three subscribers: this test (C++), the CLI and a Python user with pyzmq.
   zmq::socket_t sub(ctx_, zmq::socket_type::sub);
@@ -258,14 +271,9 @@ TEST_F(ClosedLoop, SigintMidRunDrainsAndSealsTheLog) {
   auto started_daemon = start_daemon("[timing]\nframe_rate_hz = 400\n");
   ASSERT_TRUE(started_daemon);
   ChildProcess& daemon = *started_daemon;
-  ChildProcess sim(EDGELOOP_SIM_BINARY, {"4dstem", "--config", (dir_ / "sim.toml").string()},
-                   dir_ / "sim.log");
-  ASSERT_TRUE(wait_until(
-      [&] {
-        const auto s = admin({{"cmd", "status"}});
-        return s && !(*s)["instruments"].empty();
-      },
-      10s));
+  auto connected_sim = start_sim();
+  ASSERT_TRUE(connected_sim);
+  ChildProcess& sim = *connected_sim;
   const auto started = cli({"start-run", "--nx", "32", "--ny", "32"});
   ASSERT_EQ(started.status, 0) << started.output;
   const std::string run_id = started.output.substr(0, 36);
