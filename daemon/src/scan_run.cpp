@@ -72,18 +72,19 @@ std::optional<FrameRefusal> ScanRun::accept_frame(Frame& frame) {
     return FrameRefusal{"duplicate",
                         "sequence " + std::to_string(meta.sequence) + " already received"};
   }
+  const auto point = points_by_seq_.find(meta.command_seq);
+  if (point == points_by_seq_.end()) {
+    return FrameRefusal{"unknown_command",
+                        "frame claims command " + std::to_string(meta.command_seq) +
+                            ", which this run did not send or already has a frame for"};
+  }
+  // Only a frame that is accepted may declare earlier sequences missing.
   if (meta.sequence > next_sequence_) {
     const std::uint64_t missing = meta.sequence - next_sequence_;
     gaps_ += missing;
     counters_.add("data.sequence_gaps", missing);
     log_.warn("run {}: {} frame(s) missing before sequence {}", shared_->id.str(), missing,
               meta.sequence);
-  }
-  const auto point = points_by_seq_.find(meta.command_seq);
-  if (point == points_by_seq_.end()) {
-    return FrameRefusal{"unknown_command",
-                        "frame claims command " + std::to_string(meta.command_seq) +
-                            ", which this run did not send or already has a frame for"};
   }
   next_sequence_ = meta.sequence + 1;
   // The daemon's own plan, not the header, says where the frame was taken.

@@ -493,7 +493,7 @@ TEST_F(DaemonTest, HostileFramesDuringARunAreRefusedAndTheRunStillCompletes) {
   // A sequence far beyond the scan would otherwise make every real frame a "duplicate".
   instrument.frame({run, 1, "scan_position", {0, 0}, 1}, 1'000'000'000'000ull, 1);
   // A frame no command of this run asked for.
-  instrument.frame({run, 999, "scan_position", {0, 0}, 1}, 0, 1);
+  instrument.frame({run, 999, "scan_position", {0, 0}, 1}, 5, 1);  // must not mark 0..4 missing
   wait_status([&](const json& st) { return counter(st, "rejected.data") == 2; });
 
   EXPECT_EQ(serve(instrument, 12, {}), 12u);
@@ -503,6 +503,7 @@ TEST_F(DaemonTest, HostileFramesDuringARunAreRefusedAndTheRunStillCompletes) {
   EXPECT_EQ(s["last_run"]["state"], "completed");
   EXPECT_EQ(s["last_run"]["frames_received"], 12);
   EXPECT_EQ(s["last_run"]["missing_frames"], 0);
+  EXPECT_EQ(counter(s, "data.sequence_gaps"), 0u);
 }
 
 }  // namespace
