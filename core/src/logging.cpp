@@ -144,7 +144,19 @@ class TextFormatter final : public spdlog::formatter {
     append(dest, " [");
     append(dest, as_view(msg.logger_name));
     append(dest, "] ");
-    append(dest, as_view(msg.payload));
+    // Messages can carry text from the network; a newline or escape sequence in it must not
+    // forge a log line or drive the operator's terminal.
+    for (const char c : as_view(msg.payload)) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7F) {
+        constexpr char kHex[] = "0123456789abcdef";
+        append(dest, "\\x");
+        dest.push_back(kHex[u >> 4]);
+        dest.push_back(kHex[u & 0x0F]);
+      } else {
+        dest.push_back(c);
+      }
+    }
     dest.push_back('\n');
   }
   std::unique_ptr<spdlog::formatter> clone() const override {

@@ -1,6 +1,7 @@
 #include "edgeloop/core/provenance_log.hpp"
 
 #include "edgeloop/core/bytes.hpp"
+#include "edgeloop/core/fsync_directory.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -20,20 +21,6 @@ namespace {
 using BytesOffset = flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>>;
 using RefsOffset = flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::Reference>>>;
 
-// A new file's directory entry is only durable once the directory itself is synced.
-void sync_directory(const std::filesystem::path& file) {
-  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : ".";
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    const int error = errno;
-    if (fd >= 0) ::close(fd);
-    throw std::system_error(
-        error, std::generic_category(),
-        "provenance log " + file.string() + ": cannot sync directory " + dir.string());
-  }
-  ::close(fd);
-}
-
 }  // namespace
 
 std::unique_ptr<ProvenanceLog> ProvenanceLog::create(const std::filesystem::path& file,
@@ -47,7 +34,15 @@ std::unique_ptr<ProvenanceLog> ProvenanceLog::create(const std::filesystem::path
     throw std::system_error(errno, std::generic_category(),
                             "provenance log " + file.string() + ": cannot create");
   }
-  auto log = std::make_unique<ProvenanceLog>(Key{}, file, run, options, fd);
+  std::unique_ptr<ProvenanceLog> log;
+  try {
+    log = std::make_unique<ProvenanceLog>(Key{}, file, run, options, fd);
+  } catch (...) {
+    ::close(fd);
+    std::error_code ignored;
+    std::filesystem::remove(file, ignored);
+    throw;
+  }
   try {
     const std::string header = std::string(kProvenanceMagic) + run.str() + "\n";
     const std::lock_guard lock(log->mutex_);
@@ -63,7 +58,7 @@ std::unique_ptr<ProvenanceLog> ProvenanceLog::create(const std::filesystem::path
     if (::fsync(log->fd_) != 0) log->fail("fsync", errno);
     log->unsynced_ = 0;
     log->last_sync_ = std::chrono::steady_clock::now();
-    sync_directory(file);
+    fsync_directory(file.has_parent_path() ? file.parent_path() : std::filesystem::path("."));
   } catch (...) {
     // Half a header is not a run; leave no file that looks like one.
     log.reset();
@@ -93,6 +88,15 @@ AppendedRecord ProvenanceLog::append(const ProvenanceEntry& entry) {
   if (entry.kind == wire::RecordKind::RunStarted || entry.kind == wire::RecordKind::RunEnded) {
     throw std::invalid_argument("provenance log " + path_.string() +
                                 ": run_started and run_ended are written by create() and close()");
+  }
+  if (entry.kind == wire::RecordKind::Unknown || entry.kind > wire::RecordKind::MAX) {
+    throw std::invalid_argument("provenance log " + path_.string() + ": record kind " +
+                                std::to_string(static_cast<int>(entry.kind)) + " is not defined");
+  }
+  // The reader's FlatBuffer verifier allows 100 000 tables per record; stay well inside it.
+  if (entry.inputs.size() > kProvenanceMaxInputs) {
+    throw std::invalid_argument("provenance log " + path_.string() + ": more than " +
+                                std::to_string(kProvenanceMaxInputs) + " inputs in one record");
   }
   const std::lock_guard lock(mutex_);
   const AppendedRecord record = append_locked(entry);
@@ -182,7 +186,12 @@ void ProvenanceLog::write_all_locked(std::span<const std::uint8_t> bytes) {
 
 void ProvenanceLog::sync_locked() {
   if (fd_ < 0) return;
-  if (::fdatasync(fd_) != 0) fail("fdatasync", errno);
+  if (::fdatasync(fd_) != 0) {
+    // Linux reports a writeback error once: a later fdatasync could succeed although these
+    // pages never reached the disk, so the log must not pretend to be durable from here on.
+    broken_ = true;
+    fail("fdatasync", errno);
+  }
   unsynced_ = 0;
   last_sync_ = std::chrono::steady_clock::now();
 }

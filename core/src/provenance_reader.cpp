@@ -112,6 +112,8 @@ VerifyReport walk(const std::filesystem::path& file, bool allow_unsealed,
       return fail("prev_hash is not the previous record's chain hash");
     }
     if (last_kind == wire::RecordKind::RunEnded) return fail("record after the run_ended seal");
+    // Kinds newer than this build are tolerated (enums may gain values); 0 is never written.
+    if (rec.kind() == wire::RecordKind::Unknown) return fail("record kind is unknown (0)");
     if ((index == 0) != (rec.kind() == wire::RecordKind::RunStarted)) {
       return fail(std::string(record_kind_name(rec.kind())) +
                   (index == 0 ? " as first record, expected run_started" : " after the start"));

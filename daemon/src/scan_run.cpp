@@ -5,6 +5,7 @@
 #include "edgeloop/core/bytes.hpp"
 #include "edgeloop/core/clock.hpp"
 #include "edgeloop/core/dtype.hpp"
+#include "edgeloop/core/fsync_directory.hpp"
 #include "edgeloop/core/sha256.hpp"
 #include "nanoseconds.hpp"
 #include "record_subjects.hpp"
@@ -22,6 +23,8 @@ std::shared_ptr<RunShared> open_run(const ScanRunSetup& setup, const json& plan)
   shared->topic_prefix = "run/" + shared->id.str() + "/";
   const auto dir = setup.data_dir / shared->id.str();
   std::filesystem::create_directories(dir);
+  // The run's directory entry must survive a power loss for its log to.
+  fsync_directory(setup.data_dir);
   shared->log = ProvenanceLog::create(dir / "provenance.elp", shared->id, setup.provenance,
                                       {{"plan", plan},
                                        {"instrument", setup.instrument_name},

@@ -22,6 +22,10 @@ constexpr int kRuntimeError = 1;
 constexpr int kUsageError = 2;
 
 int run_4dstem(const std::string& config_file, const edgeloop::sims::Stem4DOverrides& overrides) {
+  // First of all, so a SIGTERM during start-up is a clean stop (exit 0), and before the ZeroMQ
+  // context, whose I/O threads must inherit the blocked signals.
+  std::stop_source stop;
+  edgeloop::sims::StopOnSignal signals(stop);
   edgeloop::sims::Stem4DConfig config;
   std::shared_ptr<spdlog::logger> logger;
   try {
@@ -34,9 +38,7 @@ int run_4dstem(const std::string& config_file, const edgeloop::sims::Stem4DOverr
     std::cerr << "edgeloop-sim: " << config_file << ": logging: " << error.what() << '\n';
     return kUsageError;
   }
-  std::stop_source stop;
-  // Before the ZeroMQ context, whose I/O threads must inherit the blocked signals.
-  edgeloop::sims::StopOnSignal signals(stop);
+  if (stop.stop_requested()) return 0;
   zmq::context_t context(1);
   try {
     edgeloop::sims::Stem4DInstrument instrument(config, context, logger);

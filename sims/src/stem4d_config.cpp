@@ -57,10 +57,16 @@ Stem4DConfig stem4d_config_from(const ConfigTable& root) {
   config.max_y = static_cast<std::uint32_t>(scan.get_int("max_y", 1023, 1, 1 << 20));
 
   const ConfigTable beam = root.table_or_empty("beam");
-  config.electrons_per_position = beam.get_double("electrons_per_position", 20000.0, 0.0, 1e9);
+  // Above 1e7 electrons a frame takes seconds to render and the simulator stops being live.
+  config.electrons_per_position = beam.get_double("electrons_per_position", 20000.0, 0.0, 1e7);
 
   const ConfigTable timing = root.table_or_empty("timing");
   config.frame_rate_hz = timing.get_double("frame_rate_hz", 0.0, 0.0, 1e6);
+  if (config.frame_rate_hz != 0.0 && config.frame_rate_hz < 1e-3) {
+    // A period longer than about 11 days overflows the nanosecond clock arithmetic.
+    throw ConfigError(file, timing.dotted("frame_rate_hz"),
+                      "must be 0 (unpaced) or at least 0.001 Hz");
+  }
   config.heartbeat =
       timing.get_duration_ms("heartbeat_ms", std::chrono::milliseconds(500),
                              std::chrono::milliseconds(10), std::chrono::milliseconds(60000));

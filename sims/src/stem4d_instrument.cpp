@@ -20,6 +20,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Reasons echo what the peer sent; bounded, because they are logged and kept in the ack cache.
+std::string echo_values(const std::vector<double>& values) {
+  constexpr std::size_t kShown = 4;
+  const std::span shown(values.data(), std::min(values.size(), kShown));
+  return fmt::format("[{}{}]", fmt::join(shown, ", "), values.size() > kShown ? ", ..." : "");
+}
+
+std::string echo_name(const std::string& name) {
+  constexpr std::size_t kShown = 64;
+  return name.size() <= kShown ? name : name.substr(0, kShown) + "...";
+}
+
 std::uint64_t wall_now() {
   return static_cast<std::uint64_t>(std::max<std::int64_t>(0, wall_ns()));
 }
@@ -89,6 +101,8 @@ void Stem4DInstrument::run(const std::stop_token& stop) {
   sockets.data.set(zmq::sockopt::linger, 2000);
   sockets.data.connect(config_.data_endpoint);
   sockets.commands.set(zmq::sockopt::routing_id, config_.name);
+  // A command is a few hundred bytes; ZeroMQ drops anything absurd before it is buffered.
+  sockets.commands.set(zmq::sockopt::maxmsgsize, std::int64_t{64 * 1024});
   // Long enough to deliver the last ack and the goodbye to a connected daemon, short enough
   // that heartbeats queued for an absent one do not hold up the exit.
   sockets.commands.set(zmq::sockopt::linger, 500);
@@ -190,8 +204,8 @@ AckFields Stem4DInstrument::execute(const wire::Command& command, Acquisition& a
   ack.status = wire::AckStatus::Rejected;
   if (actuator == "scan_position") {
     if (target.size() != 2 || !std::isfinite(target[0]) || !std::isfinite(target[1])) {
-      ack.reason = fmt::format("scan_position needs 2 finite values [x, y], got [{}]",
-                               fmt::join(target, ", "));
+      ack.reason =
+          fmt::format("scan_position needs 2 finite values [x, y], got {}", echo_values(target));
       return ack;
     }
     const std::array<std::pair<char, std::uint32_t>, 2> axes{
@@ -212,7 +226,7 @@ AckFields Stem4DInstrument::execute(const wire::Command& command, Acquisition& a
   }
   if (actuator == "beam_blank") {
     if (target.size() != 1 || (target[0] != 0.0 && target[0] != 1.0)) {
-      ack.reason = fmt::format("beam_blank needs [0] or [1], got [{}]", fmt::join(target, ", "));
+      ack.reason = fmt::format("beam_blank needs [0] or [1], got {}", echo_values(target));
       return ack;
     }
     blanked_ = target[0] == 1.0;
@@ -220,7 +234,7 @@ AckFields Stem4DInstrument::execute(const wire::Command& command, Acquisition& a
     ack.readback = {blanked_ ? 1.0 : 0.0};
     return ack;
   }
-  ack.reason = fmt::format("unknown actuator '{}'", actuator);
+  ack.reason = fmt::format("unknown actuator '{}'", echo_name(actuator));
   return ack;
 }
 

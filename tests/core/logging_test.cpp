@@ -42,6 +42,18 @@ TEST(Logging, TextLinesCarryUtcTimeLevelAndComponent) {
   EXPECT_NE(lines[2].find("Z error [ingest] broken"), std::string::npos) << lines[2];
 }
 
+TEST(Logging, TextLinesCannotBeForgedByControlCharacters) {
+  const testing::TempDir dir;
+  const LogConfig config{.level = "info", .format = "text", .file = (dir / "log.txt").string()};
+  const auto logger = make_logger("sim", config);
+  logger->info("unknown actuator 'x\n2026-01-01T00:00:00.000000Z error [daemon] fake\x1b[2J'");
+  logger->flush();
+  const auto lines = read_lines(dir / "log.txt");
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_NE(lines[0].find("x\\x0a2026"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("\\x1b[2J"), std::string::npos) << lines[0];
+}
+
 TEST(Logging, JsonLinesParseEvenWithHostileMessages) {
   const testing::TempDir dir;
   const LogConfig config{.level = "info", .format = "json", .file = (dir / "log.jsonl").string()};

@@ -227,6 +227,11 @@ TEST(ProvenanceLog, AppendAfterCloseAndSecondCloseAreLogicErrors) {
   auto log = ProvenanceLog::create(dir / "run.elp", Uuid::random(), options(), {});
   EXPECT_THROW(log->append({.kind = wire::RecordKind::RunEnded}), std::invalid_argument);
   EXPECT_THROW(log->append({.kind = wire::RecordKind::RunStarted}), std::invalid_argument);
+  EXPECT_THROW(log->append({.kind = wire::RecordKind::Unknown}), std::invalid_argument);
+  EXPECT_THROW(log->append({.kind = static_cast<wire::RecordKind>(200)}), std::invalid_argument);
+  ProvenanceEntry crowded{.kind = wire::RecordKind::Decision};
+  crowded.inputs.resize(kProvenanceMaxInputs + 1);
+  EXPECT_THROW(log->append(crowded), std::invalid_argument);
   const auto sealed = log->close({});
   EXPECT_EQ(sealed.index, 1u);
   EXPECT_EQ(log->records(), 2u);

@@ -91,6 +91,10 @@ TEST(Stem4DConfig, ErrorsNameFileAndKey) {
             std::string::npos);
   EXPECT_NE(error_of("[timing]\nheartbeat_ms = 0\n").find("timing.heartbeat_ms"),
             std::string::npos);
+  EXPECT_NE(error_of("[timing]\nframe_rate_hz = 1e-6\n").find("timing.frame_rate_hz"),
+            std::string::npos);
+  EXPECT_NE(error_of("[beam]\nelectrons_per_position = 2e7\n").find("out of range"),
+            std::string::npos);
   EXPECT_NE(error_of("[endpoints]\ndata = \"localhost\"\n").find("endpoints.data"),
             std::string::npos);
   EXPECT_NE(error_of("[instrument]\nname = \"\"\n").find("instrument.name"), std::string::npos);

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -42,7 +43,21 @@ ChildProcess::ChildProcess(const std::filesystem::path& program,
                                      O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   }
-  const int rc = posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), environ);
+  // The child starts with no blocked signals and default handlers, whatever the test thread
+  // that starts it has blocked (signal-waiting threads block SIGTERM by design).
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (const int signo : {SIGTERM, SIGINT, SIGPIPE, SIGCHLD, SIGHUP}) sigaddset(&defaults, signo);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes,
+                           static_cast<short>(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
+  const int rc = posix_spawn(&pid_, program.c_str(), &actions, &attributes, argv.data(), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("posix_spawn failed for " + program.string());
 }
@@ -57,6 +72,10 @@ bool ChildProcess::running() {
   const pid_t r = waitpid(pid_, &raw, WNOHANG);
   if (r == pid_) {
     status_ = decode_status(raw);
+    return false;
+  }
+  if (r < 0 && errno != EINTR) {  // not our child any more: never signal a reused pid
+    status_ = -1;
     return false;
   }
   return true;
@@ -89,7 +108,10 @@ RunResult run_program(const std::filesystem::path& program, const std::vector<st
   const auto log = dir / "output.txt";
   ChildProcess child(program, args, log);
   auto status = child.wait_for(timeout);
-  if (!status) status = child.stop();
+  if (!status) {
+    child.stop();
+    status = kTimedOut;  // whatever the program answers to SIGTERM, a hang is a failure
+  }
   std::ifstream in(log);
   std::stringstream text;
   text << in.rdbuf();

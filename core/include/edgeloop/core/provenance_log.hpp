@@ -29,6 +29,8 @@ inline constexpr std::size_t kProvenanceHeaderSize = kProvenanceMagic.size() + 3
 // Bigger records are refused on both sides so a corrupt length cannot make a reader allocate
 // gigabytes.
 inline constexpr std::size_t kProvenanceMaxRecordBytes = std::size_t{16} << 20;
+// Inputs of one record; far below the reader's FlatBuffer table limit.
+inline constexpr std::size_t kProvenanceMaxInputs = 10000;
 
 enum class FsyncPolicy { EveryRecord, Interval, OnClose };
 

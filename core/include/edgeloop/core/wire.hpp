@@ -84,6 +84,10 @@ Decoded<Root> decode(std::span<const std::byte> bytes) {
     return WireError{"bad_identifier", std::string(WireTraits<Root>::kName) +
                                            ": file identifier is not '" + expected + "'"};
   }
+  if (bytes.size() >= FLATBUFFERS_MAX_BUFFER_SIZE) {  // the Verifier asserts on such sizes
+    return WireError{"too_large", std::string(WireTraits<Root>::kName) + ": message of " +
+                                      std::to_string(bytes.size()) + " bytes is too large"};
+  }
   flatbuffers::Verifier::Options options;
   options.max_depth = 16;
   options.max_tables = 100'000;

@@ -34,6 +34,9 @@ class ChildProcess {
   std::optional<int> status_;
 };
 
+// Exit status reported by run_program when the program outlived its timeout (as timeout(1)).
+inline constexpr int kTimedOut = 124;
+
 // Runs a program to completion, capturing stdout+stderr; returns {exit status, output}.
 struct RunResult {
   int status;
