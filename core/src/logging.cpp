@@ -76,10 +76,17 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   return length;
 }
 
+// `prefix` followed by two hex digits: "\u00" + "1b" in JSON, "\x" + "1b" in text lines.
+void append_hex_escape(spdlog::memory_buf_t& dest, std::string_view prefix, unsigned char byte) {
+  static constexpr std::string_view kHex = "0123456789abcdef";
+  append(dest, prefix);
+  dest.push_back(kHex[byte >> 4]);
+  dest.push_back(kHex[byte & 0x0F]);
+}
+
 // Messages carry peer-supplied text (topic names, error strings), so anything that would break
 // the line as JSON is escaped, and bytes that are not UTF-8 become U+FFFD.
 void append_json_string(spdlog::memory_buf_t& dest, std::string_view text) {
-  static constexpr std::string_view kHex = "0123456789abcdef";
   dest.push_back('"');
   std::size_t i = 0;
   while (i < text.size()) {
@@ -120,9 +127,7 @@ void append_json_string(spdlog::memory_buf_t& dest, std::string_view text) {
         break;
       default:
         if (u < 0x20) {
-          append(dest, "\\u00");
-          dest.push_back(kHex[u >> 4]);
-          dest.push_back(kHex[u & 0x0F]);
+          append_hex_escape(dest, "\\u00", u);
         } else {
           dest.push_back(c);
         }
@@ -149,10 +154,7 @@ class TextFormatter final : public spdlog::formatter {
     for (const char c : as_view(msg.payload)) {
       const auto u = static_cast<unsigned char>(c);
       if (u < 0x20 || u == 0x7F) {
-        constexpr char kHex[] = "0123456789abcdef";
-        append(dest, "\\x");
-        dest.push_back(kHex[u >> 4]);
-        dest.push_back(kHex[u & 0x0F]);
+        append_hex_escape(dest, "\\x", u);
       } else {
         dest.push_back(c);
       }
