@@ -31,6 +31,9 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
 find_package(Eigen3 3.4 REQUIRED CONFIG NO_MODULE)
 find_package(HDF5 REQUIRED COMPONENTS C)
 
+# FFTW (double precision) for the simulators' wave-optics models.
+pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3>=3.3)
+
 # Debian's Trilinos build of Kokkos 3.4 exports `trilinos_kokkoscore` without any include
 # directory; wrap it in our own target that carries /usr/include/trilinos as a system path.
 find_package(Kokkos REQUIRED CONFIG)

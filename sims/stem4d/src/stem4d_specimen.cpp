@@ -7,7 +7,7 @@
 #include <random>
 #include <stdexcept>
 
-#include "seeding.hpp"
+#include "edgeloop/sims/seeding.hpp"
 
 namespace edgeloop::sims {
 namespace {

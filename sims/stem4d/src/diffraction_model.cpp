@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "seeding.hpp"
+#include "edgeloop/sims/seeding.hpp"
 
 namespace edgeloop::sims {
 namespace {

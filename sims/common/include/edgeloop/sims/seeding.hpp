@@ -25,5 +25,6 @@ constexpr std::uint64_t derive_seed(std::initializer_list<std::uint64_t> words) 
 
 inline constexpr std::uint64_t kSpecimenStream = 1;
 inline constexpr std::uint64_t kNoiseStream = 2;
+inline constexpr std::uint64_t kFaultStream = 3;
 
 }  // namespace edgeloop::sims::detail

@@ -1,0 +1,100 @@
+// The protocol half of every simulated instrument: sockets, commands and acks, heartbeats,
+// pacing, run and sequence numbering, backpressure and injected faults, around a SimDevice.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <vector>
+#include <zmq.hpp>
+
+#include "edgeloop/core/counters.hpp"
+#include "edgeloop/core/uuid.hpp"
+#include "edgeloop/core/wire.hpp"
+#include "edgeloop/sims/ack_cache.hpp"
+#include "edgeloop/sims/fault_injector.hpp"
+#include "edgeloop/sims/sim_common_config.hpp"
+#include "edgeloop/sims/sim_device.hpp"
+
+namespace edgeloop::sims {
+
+// Protocol, as the daemon expects it (sims/README.md has the full table):
+//  - commands: DEALER connected to the daemon's ROUTER, routing id = instrument name. It sends
+//    an InstrumentStatus at start and every heartbeat, and answers each valid Command with one
+//    Ack of the same run and seq. A (run, seq) already answered gets the same ack again and is
+//    not executed again; an invalid message is counted and logged (it has no seq to ack).
+//  - data: PUSH connected to the daemon's PULL, one message per frame or event chunk, sent
+//    after the ack of the command that caused it. A full receiver blocks the sender (lossless),
+//    while heartbeats go on, until the message goes or stop is requested.
+//  - commands and data interleave one at a time, so a scan command's frame follows its ack.
+//
+// run() owns the sockets and all mutable state; counters() may be read from any thread.
+class InstrumentLoop {
+ public:
+  // Longest time the loop waits before it looks at the stop token again.
+  static constexpr std::chrono::milliseconds kPollInterval{50};
+  // After a stop, data owed to commands already acked is still delivered for this long.
+  static constexpr std::chrono::milliseconds kStopGrace{2000};
+
+  // The device and context must outlive run(); tests share their context to use inproc://.
+  InstrumentLoop(SimCommonConfig config, SimDevice& device, zmq::context_t& context,
+                 std::shared_ptr<spdlog::logger> logger);
+  ~InstrumentLoop();
+  InstrumentLoop(const InstrumentLoop&) = delete;
+  InstrumentLoop& operator=(const InstrumentLoop&) = delete;
+
+  // Writes the ground truth when configured, connects, says hello, then serves commands,
+  // data and heartbeats until stop is requested. Throws zmq::error_t if a socket cannot be set
+  // up (e.g. a malformed endpoint) and h5::H5Error if the truth file cannot be written.
+  void run(const std::stop_token& stop);
+
+  const SimCommonConfig& config() const { return config_; }
+  // "commands.received", "commands.invalid.<reason>", "commands.duplicate", "acks.<status>",
+  // "data.sent", "data.dropped" (unsent at stop), "status.sent", "dealer.dropped",
+  // "faults.<kind>" for each injected fault.
+  const Counters& counters() const { return counters_; }
+  std::uint64_t data_sent() const { return data_sent_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Sockets;
+
+  void open_sockets();
+  void close_sockets();
+  bool serve_one_command();
+  void handle_command(std::span<const std::byte> bytes);
+  void send_data();
+  bool push(std::vector<zmq::message_t>& parts);
+  void pause_everything(std::chrono::milliseconds duration);
+  void heartbeat_if_due();
+  void send_status(std::string message);
+  void send_on_dealer(std::span<const std::byte> bytes);
+  wire::InstrumentState state() const;
+  std::chrono::steady_clock::time_point next_data_due() const;
+
+  SimCommonConfig config_;
+  SimDevice& device_;
+  zmq::context_t& context_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::unique_ptr<Sockets> sockets_;
+  AckCache acks_;
+  FaultInjector faults_;
+  Counters counters_;
+  std::atomic<std::uint64_t>& data_sent_;
+  std::atomic<std::uint64_t>& commands_received_;
+  const std::stop_token* stop_ = nullptr;  // of the current run(), for the blocking waits
+
+  // Message numbering restarts at 0 whenever a command of another run arrives.
+  Uuid current_run_{};
+  std::uint64_t next_sequence_ = 0;
+  std::chrono::steady_clock::time_point next_heartbeat_{};
+  std::optional<std::chrono::steady_clock::time_point> last_data_{};
+  AlignedScratch command_scratch_;  // an aligned copy of a command that arrived misaligned
+};
+
+}  // namespace edgeloop::sims

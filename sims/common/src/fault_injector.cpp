@@ -1,0 +1,54 @@
+#include "edgeloop/sims/fault_injector.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "edgeloop/sims/seeding.hpp"
+
+namespace edgeloop::sims {
+
+FaultInjector::FaultInjector(FaultConfig config, std::uint64_t seed)
+    : config_(config), rng_(detail::derive_seed({detail::kFaultStream, seed})) {}
+
+bool FaultInjector::draw(double probability) {
+  if (probability <= 0.0) return false;
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < probability;
+}
+
+DataFault FaultInjector::next_data() {
+  const std::uint64_t n = ++data_messages_;
+  DataFault fault;
+  fault.stall_before = config_.stall_every > 0 && n % config_.stall_every == 0;
+  fault.disconnect_before = config_.disconnect_every > 0 && n % config_.disconnect_every == 0;
+  // Drawn in a fixed order whatever the outcome, so one setting does not shift the others.
+  fault.drop = draw(config_.drop);
+  fault.corrupt = draw(config_.corrupt);
+  fault.duplicate = draw(config_.duplicate);
+  return fault;
+}
+
+bool FaultInjector::drop_next_ack() {
+  return draw(config_.drop_ack);
+}
+
+void FaultInjector::corrupt(std::vector<zmq::message_t>& parts) {
+  if (parts.empty()) return;
+  const bool cut_payload = parts.size() > 1 && parts.back().size() > 1 &&
+                           std::uniform_int_distribution<int>(0, 1)(rng_) == 1;
+  if (cut_payload) {
+    zmq::message_t& last = parts.back();
+    zmq::message_t shorter(last.data(), last.size() / 2);
+    last = std::move(shorter);
+    return;
+  }
+  zmq::message_t& first = parts.front();
+  if (first.size() == 0) return;
+  auto* bytes = first.data<std::uint8_t>();
+  // A handful of flipped bytes: sometimes the identifier or offsets (undecodable), sometimes
+  // only field values (decodes, but with wrong content).
+  const std::size_t flips = std::min<std::size_t>(4, first.size());
+  std::uniform_int_distribution<std::size_t> where(0, first.size() - 1);
+  for (std::size_t i = 0; i < flips; ++i) bytes[where(rng_)] ^= 0xA5U;
+}
+
+}  // namespace edgeloop::sims
