@@ -361,6 +361,9 @@ Daemon::Daemon(DaemonConfig config, std::shared_ptr<spdlog::logger> logger)
   s.results.set(zmq::sockopt::sndhwm, c.publish_hwm);
   s.results.set(zmq::sockopt::linger, 0);
   s.commands.set(zmq::sockopt::router_mandatory, 1);
+  // An instrument that drops its connection and comes back under the same name (a restart, a
+  // network blip) takes over at once instead of being refused while the old pipe lingers.
+  s.commands.set(zmq::sockopt::router_handover, 1);
   s.commands.set(zmq::sockopt::linger, 0);
   s.admin.set(zmq::sockopt::linger, 0);
   s.data.bind(c.endpoints.data);

@@ -105,10 +105,9 @@ void InstrumentLoop::run(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     heartbeat_if_due();
     const auto now = Clock::now();
-    auto until = next_heartbeat_;
-    if (device_.has_data()) until = std::min(until, next_data_due());
-    const auto wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(until - now),
-                                 std::chrono::milliseconds(0), kPollInterval);
+    auto until = std::min(next_heartbeat_, now + kPollInterval);
+    if (device_.has_data()) until = std::max(now, std::min(until, next_data_due()));
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
     std::array<zmq::pollitem_t, 1> items{{{sockets_->commands.handle(), 0, ZMQ_POLLIN, 0}}};
     zmq::poll(items.data(), items.size(), wait);
     // One command, then one data message if one is due: a scan command's frame follows its

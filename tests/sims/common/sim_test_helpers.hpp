@@ -18,8 +18,14 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include <spdlog/logger.h>
+#include <memory>
+#include <thread>
+
+#include "edgeloop/core/clock.hpp"
 #include "edgeloop/core/wire.hpp"
 #include "edgeloop/core/wire_builders.hpp"
+#include "edgeloop/sims/instrument_loop.hpp"
 
 namespace edgeloop::sims::test {
 
@@ -45,6 +51,8 @@ class FakeDaemonCommands {
   FakeDaemonCommands(zmq::context_t& context, const std::string& endpoint)
       : socket_(context, zmq::socket_type::router) {
     socket_.set(zmq::sockopt::linger, 0);
+    // As edgeloopd does: an instrument that reconnects under its name takes over at once.
+    socket_.set(zmq::sockopt::router_handover, 1);
     socket_.bind(endpoint);
   }
 
@@ -157,5 +165,69 @@ double total(std::span<const T> pixels) {
   for (const T value : pixels) sum += static_cast<double>(value);
   return sum;
 }
+
+// Plays the daemon over inproc:// against an InstrumentLoop running a device on a thread, as
+// edgeloopd would over TCP.
+class LoopHarness {
+ public:
+  static constexpr std::chrono::seconds kWait{5};  // for what must arrive
+
+  LoopHarness() {
+    const std::string suffix = Uuid::random().str();
+    config.name = "sim-test";
+    config.seed = 7;
+    config.data_endpoint = "inproc://sim-data-" + suffix;
+    config.commands_endpoint = "inproc://sim-commands-" + suffix;
+    config.heartbeat = std::chrono::milliseconds(100);
+  }
+  LoopHarness(const LoopHarness&) = delete;
+  LoopHarness& operator=(const LoopHarness&) = delete;
+  ~LoopHarness() { stop(); }
+
+  // Binds the daemon's sockets, starts the loop and returns the hello (nullptr if none came).
+  const wire::InstrumentStatus* start(SimDevice& device, int pull_hwm = 1000) {
+    commands = std::make_unique<FakeDaemonCommands>(context, config.commands_endpoint);
+    pull = std::make_unique<zmq::socket_t>(context, zmq::socket_type::pull);
+    pull->set(zmq::sockopt::rcvhwm, pull_hwm);
+    pull->set(zmq::sockopt::linger, 0);
+    pull->bind(config.data_endpoint);
+    loop = std::make_unique<InstrumentLoop>(config, device, context,
+                                            std::make_shared<spdlog::logger>("sim-test"));
+    thread = std::jthread([this](std::stop_token token) { loop->run(token); });
+    return commands->next_status(kWait);
+  }
+
+  void stop() {
+    if (thread.joinable()) {
+      thread.request_stop();
+      thread.join();
+    }
+  }
+
+  CommandFields command(std::uint64_t seq, std::string actuator, std::vector<double> target) const {
+    CommandFields c;
+    c.run_id = run;
+    c.seq = seq;
+    c.actuator = std::move(actuator);
+    c.target = std::move(target);
+    c.issued_wall_ns = wall_ns();
+    c.deadline_wall_ns = wall_ns() + 10'000'000'000;
+    c.cause = "test";
+    return c;
+  }
+
+  const wire::Ack* send_and_ack(const CommandFields& c) {
+    commands->send_command(c);
+    return commands->next_ack(kWait);
+  }
+
+  zmq::context_t context{1};
+  SimCommonConfig config;
+  Uuid run = Uuid::random();
+  std::unique_ptr<FakeDaemonCommands> commands;
+  std::unique_ptr<zmq::socket_t> pull;
+  std::unique_ptr<InstrumentLoop> loop;
+  std::jthread thread;
+};
 
 }  // namespace edgeloop::sims::test
