@@ -108,10 +108,15 @@ void InstrumentLoop::run(const std::stop_token& stop) {
     auto until = std::min(next_heartbeat_, now + kPollInterval);
     if (device_.has_data()) until = std::max(now, std::min(until, next_data_due()));
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
-    std::array<zmq::pollitem_t, 1> items{{{sockets_->commands.handle(), 0, ZMQ_POLLIN, 0}}};
+    // While it owes data to a command (a scan position's frame, an acquire's frames), the
+    // instrument is busy acquiring and takes no new command, as a scan engine or detector
+    // would: a command's ack then means the hardware has started on it, and the daemon's window
+    // of commands in flight is a window of real acquisitions. A free-running stream (APT) does
+    // not hold commands back. Otherwise: one command, then one data message if one is due.
+    const bool busy = device_.data_owed();
+    std::array<zmq::pollitem_t, 1> items{
+        {{sockets_->commands.handle(), 0, static_cast<short>(busy ? 0 : ZMQ_POLLIN), 0}}};
     zmq::poll(items.data(), items.size(), wait);
-    // One command, then one data message if one is due: a scan command's frame follows its
-    // ack, and a stream of commands cannot starve the data.
     if ((items[0].revents & ZMQ_POLLIN) != 0) serve_one_command();
     if (!stop.stop_requested() && device_.has_data() && Clock::now() >= next_data_due()) {
       send_data();
@@ -271,9 +276,14 @@ bool InstrumentLoop::push(std::vector<zmq::message_t>& parts) {
       sent = sockets_->data.send(zmq::const_buffer(parts[i].data(), parts[i].size()), flags)
                  .has_value();
     }
-    if (sent) return true;
+    if (sent) {
+      pushing_ = false;
+      return true;
+    }
+    pushing_ = true;  // heartbeats say Busy while the receiver is full
     heartbeat_if_due();
     if (stop_ != nullptr && stop_->stop_requested()) {
+      pushing_ = false;
       counters_.add("data.dropped");
       logger_->warn("stopping with the data receiver full: a data message was not sent");
       return false;
@@ -292,7 +302,7 @@ void InstrumentLoop::pause_everything(std::chrono::milliseconds duration) {
 }
 
 wire::InstrumentState InstrumentLoop::state() const {
-  return device_.has_data() ? wire::InstrumentState::Busy : wire::InstrumentState::Idle;
+  return pushing_ || device_.has_data() ? wire::InstrumentState::Busy : wire::InstrumentState::Idle;
 }
 
 void InstrumentLoop::heartbeat_if_due() {

@@ -32,7 +32,8 @@ namespace edgeloop::sims {
 //  - data: PUSH connected to the daemon's PULL, one message per frame or event chunk, sent
 //    after the ack of the command that caused it. A full receiver blocks the sender (lossless),
 //    while heartbeats go on, until the message goes or stop is requested.
-//  - commands and data interleave one at a time, so a scan command's frame follows its ack.
+//  - while the device owes data to a command, no new command is taken (the hardware is busy);
+//    otherwise commands and data interleave one at a time, so neither starves the other.
 //
 // run() owns the sockets and all mutable state; counters() may be read from any thread.
 class InstrumentLoop {
@@ -94,6 +95,7 @@ class InstrumentLoop {
   std::uint64_t next_sequence_ = 0;
   std::chrono::steady_clock::time_point next_heartbeat_{};
   std::optional<std::chrono::steady_clock::time_point> last_data_{};
+  bool pushing_ = false;            // a data message is waiting for room at the receiver
   AlignedScratch command_scratch_;  // an aligned copy of a command that arrived misaligned
 };
 
