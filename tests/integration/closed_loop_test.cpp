@@ -268,7 +268,7 @@ TEST_F(ClosedLoop, RasterScan32x32ThroughSeparateProcesses) {
 
 TEST_F(ClosedLoop, SigintMidRunDrainsAndSealsTheLog) {
   // A paced detector, so the signal lands mid-scan.
-  auto started_daemon = start_daemon("[timing]\nframe_rate_hz = 400\n");
+  auto started_daemon = start_daemon("[timing]\nrealtime = true\n[scan]\ndwell_us = 2500\n");
   ASSERT_TRUE(started_daemon);
   ChildProcess& daemon = *started_daemon;
   auto connected_sim = start_sim();

@@ -1,15 +1,10 @@
 #include "edgeloop/sims/diffraction_model.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <limits>
-#include <numbers>
 #include <random>
-#include <stdexcept>
-#include <string>
-
-#include "edgeloop/sims/seeding.hpp"
+#include <variant>
 
 namespace edgeloop::sims {
 namespace {
@@ -18,36 +13,9 @@ namespace {
 // relative strength of second-order reflections: typical of a thin crystalline film.
 constexpr double kBraggShare = 0.7;
 constexpr double kSecondOrderWeight = 0.25;
-// Width of the linear ramp at a disc's rim: the blur of partial coherence and the detector's
-// point spread, which also keeps the disc from aliasing on the pixel grid.
+// Width of the linear ramp at a disc's rim: the blur of partial coherence, which also keeps
+// the disc from aliasing on the pixel grid.
 constexpr double kEdgeWidthPx = 2.0;
-
-struct Reflection {
-  double angle;   // radians from the detector's +x (column) axis towards +y (rows)
-  double length;  // in units of the phase's shortest reciprocal vector
-  double weight;
-};
-
-// The first two shells of the reciprocal lattice, for a grain rotated by `orientation`; a
-// square lattice fills only the first 8 entries.
-struct Reflections {
-  std::array<Reflection, 12> items{};
-  std::size_t count = 0;
-  const Reflection* begin() const { return items.data(); }
-  const Reflection* end() const { return items.data() + count; }
-};
-Reflections reflections(Lattice lattice, double orientation) {
-  Reflections out;
-  const bool hex = lattice == Lattice::Hexagonal;
-  const int fold = hex ? 6 : 4;
-  const double step = 2.0 * std::numbers::pi / fold;
-  const double second_length = hex ? std::numbers::sqrt3 : std::numbers::sqrt2;
-  for (int k = 0; k < fold; ++k) {
-    out.items[out.count++] = {orientation + k * step, 1.0, 1.0};
-    out.items[out.count++] = {orientation + (k + 0.5) * step, second_length, kSecondOrderWeight};
-  }
-  return out;
-}
 
 template <class T>
 void add_saturating(T& pixel, std::uint64_t n) {
@@ -58,82 +26,48 @@ void add_saturating(T& pixel, std::uint64_t n) {
 
 }  // namespace
 
-DiffractionModel::DiffractionModel(Stem4DSpecimen specimen, DetectorSettings settings,
-                                   std::uint64_t seed)
-    : specimen_(std::move(specimen)),
-      settings_(settings),
-      seed_(seed),
-      size_(settings.size),
-      centre_(0.5 * settings.size),
-      bf_radius_(settings.size / 12.0),
+DiffractionModel::DiffractionModel(Stem4DSpecimen specimen, DetectorSettings detector,
+                                   ProbeOptics optics, std::uint64_t seed)
+    : PatternModel(std::move(specimen), detector, optics, seed),
       edge_width_(kEdgeWidthPx),
-      halo_sigma_(settings.size / 6.0) {
-  if (size_ < 16 || size_ > 4096) {
-    throw std::invalid_argument("DiffractionModel: detector size " + std::to_string(size_) +
-                                " is outside 16..4096");
-  }
-  if (!(settings.electrons_per_position >= 0.0) || !(settings.dark_counts_per_pixel >= 0.0)) {
-    throw std::invalid_argument("DiffractionModel: dose and dark counts must be >= 0");
-  }
-  // The halo is a Gaussian wide enough to reach the detector's edge (3 sigma), cut at the edge
-  // and renormalised, so no electron is lost off it. Each pixel's share is the Gaussian's
-  // exact integral over the pixel, which is what sampling positions in render() produces.
-  std::vector<double> axis(size_);
-  double axis_mass = 0.0;
-  const auto cdf = [&](double u) {
-    return 0.5 * std::erfc(-(u - centre_) / (halo_sigma_ * std::numbers::sqrt2));
-  };
-  for (std::uint32_t k = 0; k < size_; ++k) {
-    axis[k] = cdf(k + 1.0) - cdf(static_cast<double>(k));
-    axis_mass += axis[k];
-  }
-  halo_.resize(pixel_count());
-  for (std::uint32_t i = 0; i < size_; ++i) {
-    for (std::uint32_t j = 0; j < size_; ++j) {
-      halo_[static_cast<std::size_t>(i) * size_ + j] = axis[i] * axis[j] / (axis_mass * axis_mass);
-    }
-  }
-  rate_.resize(pixel_count());
-}
+      // The halo reaches the detector's edge at 3 sigma; the PSF widens it in quadrature.
+      halo_sigma_(std::hypot(size() / 6.0, detector.psf_sigma_px)),
+      halo_(gaussian_halo(halo_sigma_)),
+      psf_(detector.psf_sigma_px),
+      rate_(pixel_count()) {}
 
-double DiffractionModel::spot_radius(int phase) const {
-  const auto phases = Stem4DSpecimen::phases();
-  if (phase < 0 || static_cast<std::size_t>(phase) >= phases.size()) {
-    throw std::out_of_range("DiffractionModel::spot_radius: no phase " + std::to_string(phase));
-  }
-  return phases[static_cast<std::size_t>(phase)].g_over_bf * bf_radius_;
-}
+DiffractionModel::DiffractionModel(Stem4DSpecimen specimen, DetectorSettings detector,
+                                   std::uint64_t seed)
+    : DiffractionModel(std::move(specimen), detector, ProbeOptics{}, seed) {}
 
-DiffractionModel::Pattern DiffractionModel::pattern_at(double x, double y,
-                                                       double beam_fraction) const {
-  if (!std::isfinite(x) || !std::isfinite(y) || !(beam_fraction >= 0.0)) {
-    throw std::invalid_argument("DiffractionModel: probe position and beam must be finite");
-  }
-  const double dose = settings_.electrons_per_position * beam_fraction;
+DiffractionModel::Pattern DiffractionModel::pattern_at(double x, double y, double electrons) const {
+  const double c = centre()[0];
   Pattern pattern;
-  const SpecimenPoint point = specimen_.at(x, y);
+  const SpecimenPoint point = specimen().at(x, y);
   if (point.vacuum) {
-    pattern.discs[0] = {centre_, centre_, dose};
+    pattern.discs[0] = {c, c, electrons};
     pattern.disc_count = 1;
     return pattern;
   }
   const double scattered = 1.0 - std::exp(-point.thickness);
-  pattern.discs[0] = {centre_, centre_, dose * (1.0 - scattered)};
+  pattern.discs[0] = {c, c, electrons * (1.0 - scattered)};
   pattern.disc_count = 1;
 
   const double g = spot_radius(point.phase);
-  const double reach = bf_radius_ + 0.5 * edge_width_;
+  const double reach = bright_field_radius() + 0.5 * edge_width_;
   const Lattice lattice = Stem4DSpecimen::phases()[static_cast<std::size_t>(point.phase)].lattice;
   double total_weight = 0.0;
-  for (const Reflection& r : reflections(lattice, point.orientation)) {
-    const double gx = g * r.length * std::cos(r.angle);
-    const double gy = g * r.length * std::sin(r.angle);
-    if (std::abs(gx) + reach > centre_ || std::abs(gy) + reach > centre_) continue;
-    pattern.discs[pattern.disc_count++] = {centre_ + gx, centre_ + gy, r.weight};
-    total_weight += r.weight;
+  for (const Reflection& r : reflections(lattice)) {
+    const double angle = point.orientation + r.angle;
+    const double gx = g * r.length * std::cos(angle);
+    const double gy = g * r.length * std::sin(angle);
+    if (std::abs(gx) + reach > c || std::abs(gy) + reach > c) continue;
+    const double weight = r.order == 1 ? 1.0 : kSecondOrderWeight;
+    pattern.discs[pattern.disc_count++] = {c + gx, c + gy, weight};
+    total_weight += weight;
   }
-  const double bragg = dose * scattered * kBraggShare;
-  pattern.diffuse_electrons = dose * scattered * (1.0 - kBraggShare);
+  const double bragg = electrons * scattered * kBraggShare;
+  pattern.diffuse_electrons = electrons * scattered * (1.0 - kBraggShare);
   if (total_weight > 0.0) {
     for (std::size_t k = 1; k < pattern.disc_count; ++k) {
       pattern.discs[k].electrons *= bragg / total_weight;
@@ -144,17 +78,17 @@ DiffractionModel::Pattern DiffractionModel::pattern_at(double x, double y,
   return pattern;
 }
 
-template <class F>
-void DiffractionModel::add_discs(const Pattern& pattern, std::span<F> out) const {
-  const double inner = bf_radius_ - 0.5 * edge_width_;
-  const double outer = bf_radius_ + 0.5 * edge_width_;
+void DiffractionModel::add_discs(const Pattern& pattern, std::span<double> out) const {
+  const std::uint32_t n = size();
+  const double inner = bright_field_radius() - 0.5 * edge_width_;
+  const double outer = bright_field_radius() + 0.5 * edge_width_;
   const auto profile = [&](double d2) {
     if (d2 <= inner * inner) return 1.0;
     if (d2 >= outer * outer) return 0.0;
     return (outer - std::sqrt(d2)) / edge_width_;
   };
   const auto clamp_index = [&](double v) {
-    return static_cast<std::uint32_t>(std::clamp(v, 0.0, static_cast<double>(size_)));
+    return static_cast<std::uint32_t>(std::clamp(v, 0.0, static_cast<double>(n)));
   };
   for (std::size_t k = 0; k < pattern.disc_count; ++k) {
     const Disc& disc = pattern.discs[k];
@@ -177,83 +111,70 @@ void DiffractionModel::add_discs(const Pattern& pattern, std::span<F> out) const
     for (std::uint32_t i = i0; i < i1; ++i) {
       for (std::uint32_t j = j0; j < j1; ++j) {
         const double p = profile(d2_at(i, j));
-        if (p > 0.0) out[static_cast<std::size_t>(i) * size_ + j] += static_cast<F>(scale * p);
+        if (p > 0.0) out[static_cast<std::size_t>(i) * n + j] += scale * p;
       }
     }
   }
 }
 
-std::uint64_t DiffractionModel::noise_seed(double x, double y) const {
-  return detail::derive_seed({detail::kNoiseStream, seed_,
-                              std::bit_cast<std::uint64_t>(std::llround(x)),
-                              std::bit_cast<std::uint64_t>(std::llround(y))});
+void DiffractionModel::render_counts(double x, double y, const ProbeState& probe, Counts out) {
+  std::visit([&](auto pixels) { render_typed(x, y, probe.electrons, pixels); }, out);
 }
 
 template <class T>
-void DiffractionModel::render(double x, double y, std::span<T> out, double beam_fraction) {
-  if (out.size() != pixel_count()) {
-    throw std::invalid_argument("DiffractionModel::render: buffer of " +
-                                std::to_string(out.size()) + " pixels, detector has " +
-                                std::to_string(pixel_count()));
-  }
-  const Pattern pattern = pattern_at(x, y, beam_fraction);
-  std::fill(rate_.begin(), rate_.end(), 0.0F);
-  add_discs(pattern, std::span<float>(rate_));
+void DiffractionModel::render_typed(double x, double y, double electrons, std::span<T> out) {
+  const Pattern pattern = pattern_at(x, y, electrons);
+  std::fill(rate_.begin(), rate_.end(), 0.0);
+  add_discs(pattern, rate_);
+  psf_.apply(rate_, size());
 
   std::mt19937_64 rng(noise_seed(x, y));
   using Poisson = std::poisson_distribution<std::uint64_t>;
   Poisson poisson;
   for (std::size_t p = 0; p < out.size(); ++p) {
-    const float rate = rate_[p];
+    const double rate = rate_[p];
     out[p] = 0;
-    if (rate > 0.0F)
-      add_saturating(out[p], poisson(rng, Poisson::param_type(static_cast<double>(rate))));
+    if (rate > 0.0) add_saturating(out[p], poisson(rng, Poisson::param_type(rate)));
   }
   // The halo and the dark counts spread thinly over every pixel. Rather than draw a Poisson
   // number for each pixel, draw their total and drop that many electrons on pixels chosen by
   // the spatial distribution: a Poisson process split this way gives exactly the same
   // independent per-pixel Poisson counts, at a cost set by the electrons, not the pixels.
+  const std::uint32_t n = size();
   if (pattern.diffuse_electrons > 0.0) {
-    const std::uint64_t n = poisson(rng, Poisson::param_type(pattern.diffuse_electrons));
-    std::normal_distribution<double> spread(centre_, halo_sigma_);
+    const std::uint64_t count = poisson(rng, Poisson::param_type(pattern.diffuse_electrons));
+    std::normal_distribution<double> spread(centre()[0], halo_sigma_);
     // Redrawing a coordinate that misses the detector gives exactly the cut-off Gaussian.
     const auto on_detector = [&] {
       for (;;) {
         const double u = spread(rng);
-        if (u >= 0.0 && u < size_) return static_cast<std::size_t>(u);
+        if (u >= 0.0 && u < n) return static_cast<std::size_t>(u);
       }
     };
-    for (std::uint64_t k = 0; k < n; ++k) {
+    for (std::uint64_t k = 0; k < count; ++k) {
       const std::size_t column = on_detector();
       const std::size_t row = on_detector();
-      add_saturating(out[row * size_ + column], 1);
+      add_saturating(out[row * n + column], 1);
     }
   }
-  const double dark = settings_.dark_counts_per_pixel * static_cast<double>(out.size());
+  const double dark = detector().dark_counts_per_pixel * static_cast<double>(out.size());
   if (dark > 0.0) {
-    const std::uint64_t n = poisson(rng, Poisson::param_type(dark));
+    const std::uint64_t count = poisson(rng, Poisson::param_type(dark));
     std::uniform_int_distribution<std::size_t> anywhere(0, out.size() - 1);
-    for (std::uint64_t k = 0; k < n; ++k) add_saturating(out[anywhere(rng)], 1);
+    for (std::uint64_t k = 0; k < count; ++k) add_saturating(out[anywhere(rng)], 1);
   }
 }
 
-void DiffractionModel::expected(double x, double y, std::span<double> out,
-                                double beam_fraction) const {
-  if (out.size() != pixel_count()) {
-    throw std::invalid_argument("DiffractionModel::expected: buffer of wrong size");
-  }
-  const Pattern pattern = pattern_at(x, y, beam_fraction);
-  for (std::size_t p = 0; p < out.size(); ++p) {
-    out[p] = settings_.dark_counts_per_pixel + pattern.diffuse_electrons * halo_[p];
-  }
+void DiffractionModel::expected_counts(double x, double y, const ProbeState& probe,
+                                       std::span<double> out) const {
+  const Pattern pattern = pattern_at(x, y, probe.electrons);
+  std::fill(out.begin(), out.end(), 0.0);
   add_discs(pattern, out);
+  // A PSF of its own: apply() reuses scratch, and this call must not touch the model's.
+  GaussianPsf(detector().psf_sigma_px).apply(out, size());
+  for (std::size_t p = 0; p < out.size(); ++p) {
+    out[p] += detector().dark_counts_per_pixel + pattern.diffuse_electrons * halo_[p];
+  }
 }
-
-template void DiffractionModel::render<std::uint8_t>(double, double, std::span<std::uint8_t>,
-                                                     double);
-template void DiffractionModel::render<std::uint16_t>(double, double, std::span<std::uint16_t>,
-                                                      double);
-template void DiffractionModel::render<std::uint32_t>(double, double, std::span<std::uint32_t>,
-                                                      double);
 
 }  // namespace edgeloop::sims

@@ -2,45 +2,12 @@
 
 #include "edgeloop/core/dtype.hpp"
 
-#include <limits>
-#include <stdexcept>
-
 namespace edgeloop::sims {
-namespace {
-
-// The routing id travels in every ROUTER message; ZeroMQ limits it to 1..255 bytes and
-// reserves a leading zero byte for ids it generates itself; edgeloopd accepts names of at
-// most 64 characters, so a longer one would never be seen as connected.
-void check_name(const std::string& name, const std::string& file, const std::string& key) {
-  if (name.empty() || name.size() > 64 || name.front() == '\0') {
-    throw ConfigError(file, key, "must be 1 to 64 characters, got '" + name + "'");
-  }
-}
-
-void check_endpoint(const std::string& endpoint, const std::string& file, const std::string& key) {
-  if (endpoint.find("://") == std::string::npos) {
-    throw ConfigError(file, key,
-                      "'" + endpoint + "' is not a ZeroMQ endpoint (e.g. tcp://127.0.0.1:47100)");
-  }
-}
-
-}  // namespace
 
 Stem4DConfig stem4d_config_from(const ConfigTable& root) {
   Stem4DConfig config;
+  config.common = sim_common_config_from(root, config.common.name);
   const std::string& file = root.source();
-
-  const ConfigTable instrument = root.table_or_empty("instrument");
-  config.name = instrument.get_string("name", config.name);
-  check_name(config.name, file, instrument.dotted("name"));
-  config.seed = static_cast<std::uint64_t>(
-      instrument.get_int("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
-
-  const ConfigTable endpoints = root.table_or_empty("endpoints");
-  config.data_endpoint = endpoints.get_string("data", config.data_endpoint);
-  check_endpoint(config.data_endpoint, file, endpoints.dotted("data"));
-  config.commands_endpoint = endpoints.get_string("commands", config.commands_endpoint);
-  check_endpoint(config.commands_endpoint, file, endpoints.dotted("commands"));
 
   const ConfigTable detector = root.table_or_empty("detector");
   const std::int64_t size = detector.get_int("size", 96, 1, 4096);
@@ -49,51 +16,49 @@ Stem4DConfig stem4d_config_from(const ConfigTable& root) {
                       "must be 96, 128 or 256, got " + std::to_string(size));
   }
   config.detector_size = static_cast<std::uint32_t>(size);
-  const std::string dtype = detector.get_choice("dtype", "u16", {"u8", "u16", "u32"});
-  config.dtype = dtype_from_name(dtype);
+  config.dtype = dtype_from_name(detector.get_choice("dtype", "u16", {"u8", "u16", "u32"}));
+  config.psf_sigma_px = detector.get_double("psf_sigma_px", 0.0, 0.0, 8.0);
 
   const ConfigTable scan = root.table_or_empty("scan");
   config.max_x = static_cast<std::uint32_t>(scan.get_int("max_x", 1023, 1, 1 << 20));
   config.max_y = static_cast<std::uint32_t>(scan.get_int("max_y", 1023, 1, 1 << 20));
+  config.min_dwell_us = scan.get_double("min_dwell_us", 1.0, 0.01, 1e6);
+  config.max_dwell_us = scan.get_double("max_dwell_us", 100000.0, config.min_dwell_us, 1e7);
+  config.dwell_us = scan.get_double("dwell_us", 1000.0, config.min_dwell_us, config.max_dwell_us);
 
   const ConfigTable beam = root.table_or_empty("beam");
-  // Above 1e7 electrons a frame takes seconds to render and the simulator stops being live.
-  config.electrons_per_position = beam.get_double("electrons_per_position", 20000.0, 0.0, 1e7);
+  config.beam_current_pa = beam.get_double("current_pa", 3.2, 0.0, 1e4);
+  // Above about 1e7 electrons per position a frame takes seconds to render and the simulator
+  // stops being live.
+  constexpr double kElectronCharge = 1.602176634e-19;
+  const double most_electrons =
+      config.beam_current_pa * 1e-12 * config.max_dwell_us * 1e-6 / kElectronCharge;
+  if (most_electrons > 1e7) {
+    throw ConfigError(file, beam.dotted("current_pa"),
+                      "with scan.max_dwell_us this allows " + std::to_string(most_electrons) +
+                          " electrons per position; keep it at most 1e7");
+  }
+
+  const ConfigTable optics = root.table_or_empty("optics");
+  const std::string model =
+      optics.get_choice("model", "phase-object", {"phase-object", "kinematic"});
+  config.model = model == "kinematic" ? PatternModelKind::Kinematic : PatternModelKind::PhaseObject;
+  config.beam_energy_kv = optics.get_double("beam_energy_kv", 300.0, 20.0, 1000.0);
+  config.convergence_mrad = optics.get_double("convergence_mrad", 2.0, 0.1, 100.0);
+  config.max_defocus_nm = optics.get_double("max_defocus_nm", 2000.0, 0.0, 1e5);
+  config.defocus_nm =
+      optics.get_double("defocus_nm", 0.0, -config.max_defocus_nm, config.max_defocus_nm);
 
   const ConfigTable timing = root.table_or_empty("timing");
-  config.frame_rate_hz = timing.get_double("frame_rate_hz", 0.0, 0.0, 1e6);
-  if (config.frame_rate_hz != 0.0 && config.frame_rate_hz < 1e-3) {
-    // A period longer than about 11 days overflows the nanosecond clock arithmetic.
-    throw ConfigError(file, timing.dotted("frame_rate_hz"),
-                      "must be 0 (unpaced) or at least 0.001 Hz");
-  }
-  config.heartbeat =
-      timing.get_duration_ms("heartbeat_ms", std::chrono::milliseconds(500),
-                             std::chrono::milliseconds(10), std::chrono::milliseconds(60000));
+  config.realtime = timing.get_bool("realtime", false);
 
-  config.log = log_config_from(root.table_or_empty("logging"));
   root.reject_unknown_keys();
   return config;
 }
 
-Stem4DConfig load_stem4d_config(const std::filesystem::path& file,
-                                const Stem4DOverrides& overrides) {
+Stem4DConfig load_stem4d_config(const std::filesystem::path& file, const SimOverrides& overrides) {
   Stem4DConfig config = stem4d_config_from(ConfigTable::load_file(file));
-  // Overrides are checked like file values, but name the option instead of a key.
-  const std::string cli = "command line";
-  if (overrides.data_endpoint) {
-    check_endpoint(*overrides.data_endpoint, cli, "--data");
-    config.data_endpoint = *overrides.data_endpoint;
-  }
-  if (overrides.commands_endpoint) {
-    check_endpoint(*overrides.commands_endpoint, cli, "--commands");
-    config.commands_endpoint = *overrides.commands_endpoint;
-  }
-  if (overrides.name) {
-    check_name(*overrides.name, cli, "--name");
-    config.name = *overrides.name;
-  }
-  if (overrides.seed) config.seed = *overrides.seed;
+  apply_overrides(config.common, overrides);
   return config;
 }
 

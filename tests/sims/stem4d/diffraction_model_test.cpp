@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <numbers>
+#include <stdexcept>
 #include <vector>
 
 #include "sim_test_helpers.hpp"
@@ -15,26 +16,34 @@ namespace {
 
 constexpr double kDose = 20000.0;
 
-DiffractionModel make_model(std::uint64_t seed, std::uint32_t size = 96, double dose = kDose) {
-  return DiffractionModel(Stem4DSpecimen(seed, 1024, 1024),
-                          DetectorSettings{.size = size, .electrons_per_position = dose}, seed);
+DiffractionModel make_model(std::uint64_t seed, std::uint32_t size = 96,
+                            DetectorSettings detector = {}, ProbeOptics optics = {}) {
+  detector.size = size;
+  return DiffractionModel(Stem4DSpecimen(seed, 1024, 1024), detector, optics, seed);
 }
 
 double dark_total(const DiffractionModel& model) {
-  return model.settings().dark_counts_per_pixel * static_cast<double>(model.pixel_count());
+  return model.detector().dark_counts_per_pixel * static_cast<double>(model.pixel_count());
 }
 
 template <class T>
-std::vector<T> frame(DiffractionModel& model, double x, double y, double beam = 1.0) {
+std::vector<T> frame(DiffractionModel& model, double x, double y, double dose = kDose) {
   std::vector<T> out(model.pixel_count());
-  model.render(x, y, std::span<T>(out), beam);
+  model.render(x, y, ProbeState{.electrons = dose}, std::span<T>(out));
+  return out;
+}
+
+std::vector<double> expected_at(const DiffractionModel& model, double x, double y,
+                                double dose = kDose) {
+  std::vector<double> out(model.pixel_count());
+  model.expected(x, y, ProbeState{.electrons = dose}, out);
   return out;
 }
 
 // Fraction of the counts within the bright-field disc (its soft rim included).
 template <class T>
 double bright_field_fraction(const DiffractionModel& model, std::span<const T> pixels) {
-  const auto size = model.settings().size;
+  const auto size = model.size();
   const double limit = model.bright_field_radius() + 1.0;
   double inside = 0.0;
   double all = 0.0;
@@ -54,11 +63,10 @@ double bright_field_fraction(const DiffractionModel& model, std::span<const T> p
 // the raw disc is a plateau whose azimuthal average peaks nearer the origin than its centre.
 std::vector<double> correlate_with_probe(const DiffractionModel& model,
                                          std::span<const double> pattern) {
-  const auto size = static_cast<int>(model.settings().size);
-  std::vector<double> probe(model.pixel_count());
+  const auto size = static_cast<int>(model.size());
   const auto vacuum = std::array<double, 2>{1.0, 1.0};
   EXPECT_TRUE(model.specimen().is_vacuum(vacuum[0], vacuum[1]));
-  model.expected(vacuum[0], vacuum[1], probe);
+  const std::vector<double> probe = expected_at(model, vacuum[0], vacuum[1]);
   struct Tap {
     int di;
     int dj;
@@ -93,7 +101,7 @@ std::vector<double> correlate_with_probe(const DiffractionModel& model,
 // average: averaging a cone twice a disc radius wide along a ring pulls its peak towards the
 // origin by several pixels, whereas the ring through the cone's apex holds its maximum.
 std::vector<double> ring_maxima(const DiffractionModel& model, std::span<const double> image) {
-  const auto size = model.settings().size;
+  const auto size = model.size();
   std::vector<double> maxima(size, 0.0);
   for (std::uint32_t i = 0; i < size; ++i) {
     for (std::uint32_t j = 0; j < size; ++j) {
@@ -110,14 +118,14 @@ std::vector<double> ring_maxima(const DiffractionModel& model, std::span<const d
 double peak_radius_beyond_bf(const DiffractionModel& model, const std::vector<double>& profile) {
   const auto first = static_cast<std::size_t>(std::ceil(2.0 * model.bright_field_radius() + 2.0));
   const auto peak = std::max_element(profile.begin() + static_cast<std::ptrdiff_t>(first),
-                                     profile.begin() + model.settings().size / 2);
+                                     profile.begin() + model.size() / 2);
   return static_cast<double>(peak - profile.begin()) + 0.5;
 }
 
 // Direction of the strongest correlation within half a disc radius of the spot ring.
 double spot_angle(const DiffractionModel& model, std::span<const double> correlation,
                   double radius) {
-  const auto size = model.settings().size;
+  const auto size = model.size();
   double best = -1.0;
   double angle = 0.0;
   for (std::uint32_t i = 0; i < size; ++i) {
@@ -181,9 +189,8 @@ TEST(DiffractionModel, DifferentSeedsGiveDifferentFrames) {
 
 TEST(DiffractionModel, ExpectedPatternHoldsTheWholeDose) {
   const DiffractionModel model = make_model(1);
-  std::vector<double> expected(model.pixel_count());
   for (const auto& [x, y] : std::vector<std::array<double, 2>>{{5, 5}, {600, 400}, {1000, 1000}}) {
-    model.expected(x, y, expected);
+    const std::vector<double> expected = expected_at(model, x, y);
     const double dark = dark_total(model);
     EXPECT_NEAR(test::total(std::span<const double>(expected)), kDose + dark, 1e-6 * kDose);
   }
@@ -205,33 +212,35 @@ TEST(DiffractionModel, TotalCountsMatchTheDoseWithinPoissonError) {
 // Summed over many positions, every pixel's counts match the summed expectation within
 // Poisson error: the noise is unbiased, including the halo and dark counts that render()
 // scatters electron by electron rather than pixel by pixel.
+// With a detector PSF as without: render() blurs what expected() blurs.
 TEST(DiffractionModel, CountsAverageToTheExpectedPattern) {
-  DiffractionModel model = make_model(6);
-  std::vector<double> counted(model.pixel_count(), 0.0);
-  std::vector<double> expected_sum(model.pixel_count(), 0.0);
-  std::vector<double> expected(model.pixel_count());
-  for (int k = 0; k < 400; ++k) {
-    const double x = (k * 37) % 1024;
-    const double y = (k * 91) % 1024;
-    const auto counts = frame<std::uint32_t>(model, x, y);
-    model.expected(x, y, expected);
-    for (std::size_t p = 0; p < counted.size(); ++p) {
-      counted[p] += counts[p];
-      expected_sum[p] += expected[p];
+  for (const double psf : {0.0, 1.5}) {
+    DiffractionModel model = make_model(6, 96, {.psf_sigma_px = psf});
+    std::vector<double> counted(model.pixel_count(), 0.0);
+    std::vector<double> expected_sum(model.pixel_count(), 0.0);
+    for (int k = 0; k < 300; ++k) {
+      const double x = (k * 37) % 1024;
+      const double y = (k * 91) % 1024;
+      const auto counts = frame<std::uint32_t>(model, x, y);
+      const std::vector<double> expected = expected_at(model, x, y);
+      for (std::size_t p = 0; p < counted.size(); ++p) {
+        counted[p] += counts[p];
+        expected_sum[p] += expected[p];
+      }
     }
+    double chi2 = 0.0;
+    std::size_t pixels = 0;
+    for (std::size_t p = 0; p < counted.size(); ++p) {
+      if (expected_sum[p] < 20.0) continue;
+      const double z = (counted[p] - expected_sum[p]) / std::sqrt(expected_sum[p]);
+      EXPECT_LT(std::abs(z), 6.0) << "pixel " << p;
+      chi2 += z * z;
+      ++pixels;
+    }
+    ASSERT_GT(pixels, model.pixel_count() / 2);
+    // chi^2 per pixel is 1 +- sqrt(2 / pixels) for Poisson noise: 1 +- 0.02 here.
+    EXPECT_NEAR(chi2 / static_cast<double>(pixels), 1.0, 0.15) << "psf " << psf;
   }
-  double chi2 = 0.0;
-  std::size_t pixels = 0;
-  for (std::size_t p = 0; p < counted.size(); ++p) {
-    if (expected_sum[p] < 20.0) continue;
-    const double z = (counted[p] - expected_sum[p]) / std::sqrt(expected_sum[p]);
-    EXPECT_LT(std::abs(z), 6.0) << "pixel " << p;
-    chi2 += z * z;
-    ++pixels;
-  }
-  ASSERT_GT(pixels, model.pixel_count() / 2);
-  // chi^2 per pixel is 1 +- sqrt(2 / pixels) for Poisson noise: 1 +- 0.02 here.
-  EXPECT_NEAR(chi2 / static_cast<double>(pixels), 1.0, 0.15);
 }
 
 TEST(DiffractionModel, VacuumKeepsTheBeamInTheBrightFieldDisc) {
@@ -274,15 +283,14 @@ TEST(DiffractionModel, SpecimenScattersOutOfTheBrightFieldDiscMoreWhenThicker) {
 TEST(DiffractionModel, BraggSpotsSitAtEachPhaseRadiusAndOrientation) {
   for (const std::uint32_t size : {96U, 128U}) {
     // Noise-free, and at high dose with noise: both must show the phase's spot radius.
-    DiffractionModel model = make_model(9, size, 2e6);
+    DiffractionModel model = make_model(9, size);
     std::vector<double> radii;
     for (int phase = 0; phase < 3; ++phase) {
       const auto [x, y] = position_in_phase(model.specimen(), phase);
       const double truth = model.spot_radius(phase);
-      std::vector<double> expected(model.pixel_count());
-      model.expected(x, y, expected);
-      const auto counts = frame<std::uint32_t>(model, x, y);
-      std::vector<double> noisy(counts.begin(), counts.end());
+      const std::vector<double> expected = expected_at(model, x, y, 2e6);
+      const auto counts = frame<std::uint32_t>(model, x, y, 2e6);
+      const std::vector<double> noisy(counts.begin(), counts.end());
       for (const auto* pattern : {&expected, &noisy}) {
         const auto correlation = correlate_with_probe(model, *pattern);
         const double peak = peak_radius_beyond_bf(model, ring_maxima(model, correlation));
@@ -307,16 +315,88 @@ TEST(DiffractionModel, BraggSpotsSitAtEachPhaseRadiusAndOrientation) {
 
 TEST(DiffractionModel, BlankedBeamLeavesOnlyDarkCounts) {
   DiffractionModel model = make_model(1);
-  const auto counts = frame<std::uint16_t>(model, 400, 400, 0.0);
+  std::vector<std::uint16_t> counts(model.pixel_count());
+  model.render(400, 400, ProbeState{.electrons = kDose, .blanked = true},
+               std::span<std::uint16_t>(counts));
   const double dark = dark_total(model);
   EXPECT_LE(test::total(std::span<const std::uint16_t>(counts)), dark + 6.0 * std::sqrt(dark));
+  EXPECT_EQ(counts, frame<std::uint16_t>(model, 400, 400, 0.0));
+}
+
+// The interface the instrument used before PatternModel renders the same frames.
+TEST(DiffractionModel, LegacyOverloadsMatchTheProbeState) {
+  DiffractionModel model = make_model(1, 96, {.electrons_per_position = 12345.0});
+  std::vector<std::uint16_t> legacy(model.pixel_count());
+  model.render(300, 700, std::span<std::uint16_t>(legacy));
+  EXPECT_EQ(legacy, frame<std::uint16_t>(model, 300, 700, 12345.0));
+  model.render(300, 700, std::span<std::uint16_t>(legacy), 0.5);
+  EXPECT_EQ(legacy, frame<std::uint16_t>(model, 300, 700, 0.5 * 12345.0));
+  std::vector<double> expected(model.pixel_count());
+  model.expected(300, 700, expected);
+  EXPECT_EQ(expected, expected_at(model, 300, 700, 12345.0));
+  EXPECT_EQ(&model.settings(), &model.detector());
+}
+
+TEST(DiffractionModel, DefocusPlaysNoPart) {
+  DiffractionModel model = make_model(1);
+  EXPECT_TRUE(std::isinf(model.max_defocus_nm()));
+  std::vector<std::uint16_t> defocused(model.pixel_count());
+  model.render(500, 500, ProbeState{.electrons = kDose, .defocus_nm = 5000.0},
+               std::span<std::uint16_t>(defocused));
+  EXPECT_EQ(defocused, frame<std::uint16_t>(model, 500, 500));
+  EXPECT_EQ(model.name(), "kinematic");
+}
+
+// Discs sit at g lambda / alpha bright-field radii: a higher beam energy (shorter wavelength)
+// or a wider convergence angle pulls them in, as on a microscope.
+TEST(DiffractionModel, SpotRadiusFollowsTheOptics) {
+  const DiffractionModel at_300 = make_model(1, 96, {}, {.beam_energy_kv = 300.0});
+  const DiffractionModel at_200 = make_model(1, 96, {}, {.beam_energy_kv = 200.0});
+  const DiffractionModel wide = make_model(1, 96, {}, {.convergence_mrad = 4.0});
+  for (int phase = 0; phase < 3; ++phase) {
+    EXPECT_NEAR(at_200.spot_radius(phase) / at_300.spot_radius(phase),
+                at_200.optics().wavelength_nm() / at_300.optics().wavelength_nm(), 1e-12);
+    EXPECT_NEAR(wide.spot_radius(phase) / at_300.spot_radius(phase), 0.5, 1e-12);
+  }
+  EXPECT_EQ(at_200.bright_field_radius(), at_300.bright_field_radius());
+}
+
+// The detector PSF blurs the discs: their rims widen, the dose stays.
+TEST(DiffractionModel, PointSpreadFunctionBlursTheDiscs) {
+  const DiffractionModel sharp = make_model(1, 96, {.dark_counts_per_pixel = 0.0});
+  const DiffractionModel blurred =
+      make_model(1, 96, {.dark_counts_per_pixel = 0.0, .psf_sigma_px = 2.0});
+  const auto a = expected_at(sharp, 5, 5);
+  const auto b = expected_at(blurred, 5, 5);
+  EXPECT_NEAR(test::total(std::span<const double>(b)), kDose, 1e-6 * kDose);
+  // Just outside the rim the blurred disc spills over; at its centre it is as bright.
+  const std::size_t centre = 48 * 96 + 48;
+  const std::size_t outside = 48 * 96 + 48 + 10;  // 10 px right of centre, rim at 8..9
+  EXPECT_LT(a[outside], 1e-9);
+  EXPECT_GT(b[outside], 0.05 * b[centre]);
+  EXPECT_NEAR(b[centre], a[centre], 0.02 * a[centre]);
+}
+
+TEST(DiffractionModel, RejectsBadSettings) {
+  EXPECT_THROW(make_model(1, 8), std::invalid_argument);
+  EXPECT_THROW(make_model(1, 96, {.psf_sigma_px = -1.0}), std::invalid_argument);
+  EXPECT_THROW(make_model(1, 96, {.dark_counts_per_pixel = -1.0}), std::invalid_argument);
+  EXPECT_THROW(make_model(1, 96, {}, {.convergence_mrad = 0.0}), std::invalid_argument);
+  DiffractionModel model = make_model(1);
+  std::vector<std::uint16_t> out(model.pixel_count());
+  EXPECT_THROW(model.render(1, 1, ProbeState{.electrons = -1.0}, std::span<std::uint16_t>(out)),
+               std::invalid_argument);
+  EXPECT_THROW(
+      model.render(1, 1, ProbeState{.electrons = std::nan("")}, std::span<std::uint16_t>(out)),
+      std::invalid_argument);
+  EXPECT_THROW(model.spot_radius(3), std::out_of_range);
 }
 
 TEST(DiffractionModel, SmallTypesSaturateInsteadOfWrapping) {
   // 2e6 electrons in a vacuum disc of ~200 pixels: ~10^4 per pixel, far above 255.
-  DiffractionModel model = make_model(1, 96, 2e6);
-  const auto u8 = frame<std::uint8_t>(model, 10, 10);
-  const auto u32 = frame<std::uint32_t>(model, 10, 10);
+  DiffractionModel model = make_model(1, 96);
+  const auto u8 = frame<std::uint8_t>(model, 10, 10, 2e6);
+  const auto u32 = frame<std::uint32_t>(model, 10, 10, 2e6);
   ASSERT_EQ(u8.size(), u32.size());
   for (std::size_t p = 0; p < u8.size(); ++p) {
     ASSERT_EQ(u8[p], std::min<std::uint32_t>(u32[p], 255U)) << "pixel " << p;
@@ -327,9 +407,12 @@ TEST(DiffractionModel, SmallTypesSaturateInsteadOfWrapping) {
 TEST(DiffractionModel, RejectsWrongBufferAndBadPosition) {
   DiffractionModel model = make_model(1);
   std::vector<std::uint16_t> small(10);
-  EXPECT_THROW(model.render(1, 1, std::span<std::uint16_t>(small)), std::invalid_argument);
+  EXPECT_THROW(model.render(1, 1, ProbeState{.electrons = kDose}, std::span<std::uint16_t>(small)),
+               std::invalid_argument);
   std::vector<std::uint16_t> right(model.pixel_count());
-  EXPECT_THROW(model.render(NAN, 1, std::span<std::uint16_t>(right)), std::invalid_argument);
+  EXPECT_THROW(
+      model.render(NAN, 1, ProbeState{.electrons = kDose}, std::span<std::uint16_t>(right)),
+      std::invalid_argument);
 }
 
 // Reports the frame rate (not a hard limit: machines differ), and catches a pathological
@@ -341,7 +424,7 @@ TEST(DiffractionModel, RendersQuickly) {
     constexpr int kFrames = 200;
     const auto begin = std::chrono::steady_clock::now();
     for (int k = 0; k < kFrames; ++k) {
-      model.render(100.0 + k, 600.0, std::span<std::uint16_t>(out));
+      model.render(100.0 + k, 600.0, ProbeState{.electrons = kDose}, std::span<std::uint16_t>(out));
     }
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - begin;
     const double rate = kFrames / elapsed.count();

@@ -11,8 +11,6 @@
 namespace edgeloop::sims {
 namespace {
 
-using std::chrono::milliseconds;
-
 Stem4DConfig parse(std::string_view text) {
   return stem4d_config_from(ConfigTable::parse(text, "sim.toml"));
 }
@@ -29,56 +27,58 @@ std::string error_of(std::string_view text) {
 
 TEST(Stem4DConfig, EmptyFileGivesDefaults) {
   const Stem4DConfig config = parse("");
-  EXPECT_EQ(config.name, "sim-4dstem");
-  EXPECT_EQ(config.seed, 1U);
-  EXPECT_EQ(config.data_endpoint, "tcp://127.0.0.1:47100");
-  EXPECT_EQ(config.commands_endpoint, "tcp://127.0.0.1:47102");
+  EXPECT_EQ(config.common.name, "sim-4dstem");
   EXPECT_EQ(config.detector_size, 96U);
   EXPECT_EQ(config.dtype, wire::DType::U16);
   EXPECT_EQ(config.max_x, 1023U);
   EXPECT_EQ(config.max_y, 1023U);
-  EXPECT_EQ(config.electrons_per_position, 20000.0);
-  EXPECT_EQ(config.frame_rate_hz, 0.0);
-  EXPECT_EQ(config.heartbeat, milliseconds(500));
-  EXPECT_EQ(config.log.level, "info");
+  EXPECT_EQ(config.model, PatternModelKind::PhaseObject);
+  EXPECT_EQ(config.dwell_us, 1000.0);
+  EXPECT_EQ(config.beam_current_pa, 3.2);
+  EXPECT_FALSE(config.realtime);
 }
 
 TEST(Stem4DConfig, ReadsEveryKey) {
   const Stem4DConfig config = parse(R"(
 [instrument]
 name = "stem-2"
-seed = 99
-[endpoints]
-data = "ipc:///tmp/d"
-commands = "tcp://10.0.0.1:5"
 [detector]
 size = 256
 dtype = "u32"
+psf_sigma_px = 0.7
 [scan]
 max_x = 511
 max_y = 255
+dwell_us = 50
+min_dwell_us = 10
+max_dwell_us = 5000
 [beam]
-electrons_per_position = 1e5
+current_pa = 20
+[optics]
+model = "kinematic"
+beam_energy_kv = 200
+convergence_mrad = 15
+defocus_nm = -30
+max_defocus_nm = 500
 [timing]
-frame_rate_hz = 2000
-heartbeat_ms = 250
-[logging]
-level = "debug"
-format = "json"
+realtime = true
 )");
-  EXPECT_EQ(config.name, "stem-2");
-  EXPECT_EQ(config.seed, 99U);
-  EXPECT_EQ(config.data_endpoint, "ipc:///tmp/d");
-  EXPECT_EQ(config.commands_endpoint, "tcp://10.0.0.1:5");
+  EXPECT_EQ(config.common.name, "stem-2");
   EXPECT_EQ(config.detector_size, 256U);
   EXPECT_EQ(config.dtype, wire::DType::U32);
+  EXPECT_EQ(config.psf_sigma_px, 0.7);
   EXPECT_EQ(config.max_x, 511U);
   EXPECT_EQ(config.max_y, 255U);
-  EXPECT_EQ(config.electrons_per_position, 1e5);
-  EXPECT_EQ(config.frame_rate_hz, 2000.0);
-  EXPECT_EQ(config.heartbeat, milliseconds(250));
-  EXPECT_EQ(config.log.level, "debug");
-  EXPECT_EQ(config.log.format, "json");
+  EXPECT_EQ(config.dwell_us, 50.0);
+  EXPECT_EQ(config.min_dwell_us, 10.0);
+  EXPECT_EQ(config.max_dwell_us, 5000.0);
+  EXPECT_EQ(config.beam_current_pa, 20.0);
+  EXPECT_EQ(config.model, PatternModelKind::Kinematic);
+  EXPECT_EQ(config.beam_energy_kv, 200.0);
+  EXPECT_EQ(config.convergence_mrad, 15.0);
+  EXPECT_EQ(config.defocus_nm, -30.0);
+  EXPECT_EQ(config.max_defocus_nm, 500.0);
+  EXPECT_TRUE(config.realtime);
   EXPECT_EQ(parse("[detector]\ndtype = \"u8\"").dtype, wire::DType::U8);
 }
 
@@ -87,22 +87,13 @@ TEST(Stem4DConfig, ErrorsNameFileAndKey) {
             "sim.toml: detector.size: must be 96, 128 or 256, got 100");
   EXPECT_NE(error_of("[detector]\ndtype = \"f32\"\n").find("detector.dtype"), std::string::npos);
   EXPECT_NE(error_of("[scan]\nmax_x = 0\n").find("scan.max_x"), std::string::npos);
-  EXPECT_NE(error_of("[beam]\nelectrons_per_position = -1\n").find("beam.electrons_per_position"),
-            std::string::npos);
-  EXPECT_NE(error_of("[timing]\nheartbeat_ms = 0\n").find("timing.heartbeat_ms"),
-            std::string::npos);
-  EXPECT_NE(error_of("[timing]\nframe_rate_hz = 1e-6\n").find("timing.frame_rate_hz"),
-            std::string::npos);
-  EXPECT_NE(error_of("[beam]\nelectrons_per_position = 2e7\n").find("out of range"),
-            std::string::npos);
-  EXPECT_NE(error_of("[endpoints]\ndata = \"localhost\"\n").find("endpoints.data"),
-            std::string::npos);
-  EXPECT_NE(error_of("[instrument]\nname = \"\"\n").find("instrument.name"), std::string::npos);
-  // edgeloopd ignores instruments with longer names, so the simulator refuses them up front.
-  EXPECT_NE(error_of("[instrument]\nname = \"" + std::string(65, 'n') + "\"\n").find("1 to 64"),
-            std::string::npos);
-  EXPECT_NO_THROW(parse("[instrument]\nname = \"" + std::string(64, 'n') + "\"\n"));
-  EXPECT_NE(error_of("[logging]\nlevel = \"loud\"\n").find("logging.level"), std::string::npos);
+  EXPECT_NE(error_of("[scan]\ndwell_us = 0.001\n").find("scan.dwell_us"), std::string::npos);
+  EXPECT_NE(error_of("[beam]\ncurrent_pa = -1\n").find("beam.current_pa"), std::string::npos);
+  // 1 nA for 100 ms is 6e8 electrons per position: far beyond a live simulator.
+  EXPECT_NE(error_of("[beam]\ncurrent_pa = 1000\n").find("at most 1e7"), std::string::npos);
+  EXPECT_NE(error_of("[optics]\nmodel = \"multislice\"\n").find("optics.model"), std::string::npos);
+  EXPECT_NE(error_of("[optics]\ndefocus_nm = 3000\n").find("optics.defocus_nm"), std::string::npos);
+  EXPECT_NE(error_of("[timing]\nrealtime = 3\n").find("timing.realtime"), std::string::npos);
 }
 
 TEST(Stem4DConfig, UnknownKeysAreRejected) {
@@ -116,32 +107,29 @@ TEST(Stem4DConfig, CommandLineOverridesTheFile) {
   testing::TempDir dir;
   const auto file = dir / "sim.toml";
   std::ofstream(file) << "[instrument]\nname = \"from-file\"\nseed = 3\n";
-  Stem4DOverrides overrides;
-  overrides.data_endpoint = "tcp://127.0.0.1:1";
-  overrides.commands_endpoint = "tcp://127.0.0.1:2";
+  SimOverrides overrides;
   overrides.seed = 17;
   overrides.name = "from-cli";
   const Stem4DConfig config = load_stem4d_config(file, overrides);
-  EXPECT_EQ(config.name, "from-cli");
-  EXPECT_EQ(config.seed, 17U);
-  EXPECT_EQ(config.data_endpoint, "tcp://127.0.0.1:1");
-  EXPECT_EQ(config.commands_endpoint, "tcp://127.0.0.1:2");
-  EXPECT_EQ(load_stem4d_config(file).name, "from-file");
-
-  overrides.data_endpoint = "nonsense";
-  EXPECT_THROW(load_stem4d_config(file, overrides), ConfigError);
+  EXPECT_EQ(config.common.name, "from-cli");
+  EXPECT_EQ(config.common.seed, 17U);
+  EXPECT_EQ(load_stem4d_config(file).common.name, "from-file");
 }
 
 TEST(Stem4DConfig, ExampleConfigIsValidAndHoldsTheDefaults) {
   const Stem4DConfig example = load_stem4d_config(EDGELOOP_EXAMPLE_CONFIG);
   const Stem4DConfig defaults = parse("");
-  EXPECT_EQ(example.name, defaults.name);
-  EXPECT_EQ(example.data_endpoint, defaults.data_endpoint);
-  EXPECT_EQ(example.commands_endpoint, defaults.commands_endpoint);
+  EXPECT_EQ(example.common.name, defaults.common.name);
+  EXPECT_EQ(example.common.data_endpoint, defaults.common.data_endpoint);
+  EXPECT_EQ(example.common.commands_endpoint, defaults.common.commands_endpoint);
+  EXPECT_EQ(example.common.heartbeat, defaults.common.heartbeat);
   EXPECT_EQ(example.detector_size, defaults.detector_size);
   EXPECT_EQ(example.max_x, defaults.max_x);
-  EXPECT_EQ(example.electrons_per_position, defaults.electrons_per_position);
-  EXPECT_EQ(example.heartbeat, defaults.heartbeat);
+  EXPECT_EQ(example.dwell_us, defaults.dwell_us);
+  EXPECT_EQ(example.beam_current_pa, defaults.beam_current_pa);
+  EXPECT_EQ(example.model, defaults.model);
+  EXPECT_EQ(example.convergence_mrad, defaults.convergence_mrad);
+  EXPECT_EQ(example.realtime, defaults.realtime);
 }
 
 }  // namespace

@@ -1,25 +1,21 @@
-// Renders the diffraction pattern a pixelated detector records with the probe at one scan
-// position over a Stem4DSpecimen: bright-field disc, Bragg discs, diffuse halo, Poisson noise.
+// The kinematic pattern model: a fast sketch of what the detector records (bright-field disc,
+// Bragg discs, diffuse halo, Poisson noise) without wave optics, for high frame rates.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
+#include <string_view>
 #include <vector>
 
-#include "edgeloop/sims/stem4d_specimen.hpp"
+#include "edgeloop/sims/detector_psf.hpp"
+#include "edgeloop/sims/pattern_model.hpp"
 
 namespace edgeloop::sims {
 
-struct DetectorSettings {
-  std::uint32_t size = 96;                  // pixels per side of the square detector
-  double electrons_per_position = 20000.0;  // dose delivered per probe position
-  double dark_counts_per_pixel = 1e-3;      // detector noise per frame, beam or not
-};
-
-// The model is kinematic and deliberately simple (a later phase-object model replaces it
-// behind the same render()/expected() interface):
+// The model is deliberately simple:
 //  - the unscattered beam fills the bright-field (BF) disc of radius size/12 with a soft edge;
 //  - a film of thickness t (in mean free paths) scatters 1 - exp(-t) of the beam, 70% of it
 //    into Bragg discs at the grain's reciprocal-lattice points (first order weight 1, second
@@ -27,34 +23,31 @@ struct DetectorSettings {
 //    30% into a diffuse Gaussian halo (thermal diffuse and inelastic scattering);
 //  - reflections whose disc would leave the detector are left out and their share goes to
 //    the others, so a frame always holds the full dose, as with a well-chosen camera length;
+//  - the detector PSF blurs the discs and widens the halo (a Gaussian blurred by a Gaussian);
 //  - each pixel counts Poisson(expected) electrons, plus dark counts, clipped to the dtype.
-// Noise comes from a generator seeded by (seed, round(x), round(y)), so a position gives the
-// same frame whatever order a scan visits it in. Frames are reproducible for one standard
-// library; the distributions are not specified bit-for-bit across implementations.
-//
-// render() reuses scratch buffers: one model per thread.
-class DiffractionModel {
+// Defocus plays no part. Defects act through the specimen's phase, orientation and thickness.
+class DiffractionModel final : public PatternModel {
  public:
-  DiffractionModel(Stem4DSpecimen specimen, DetectorSettings settings, std::uint64_t seed);
+  DiffractionModel(Stem4DSpecimen specimen, DetectorSettings detector, ProbeOptics optics,
+                   std::uint64_t seed);
+  // With the default optics.
+  DiffractionModel(Stem4DSpecimen specimen, DetectorSettings detector, std::uint64_t seed);
 
-  const Stem4DSpecimen& specimen() const { return specimen_; }
-  const DetectorSettings& settings() const { return settings_; }
-  std::size_t pixel_count() const { return static_cast<std::size_t>(size_) * size_; }
+  std::string_view name() const override { return "kinematic"; }
+  double max_defocus_nm() const override { return std::numeric_limits<double>::infinity(); }
+  const DetectorSettings& settings() const { return detector(); }
 
-  // Pattern centre in pixel coordinates, where pixel (row i, column j) spans
-  // [j, j+1) x [i, i+1); x runs along columns.
-  std::array<double, 2> centre() const { return {centre_, centre_}; }
-  double bright_field_radius() const { return bf_radius_; }
-  // Distance from the centre of a phase's first-order Bragg discs, in pixels.
-  double spot_radius(int phase) const;
-
-  // Counts with Poisson noise, row-major, out.size() == pixel_count(). beam_fraction scales
-  // the dose: 0 is a blanked beam (only dark counts), 1 the full beam.
+  using PatternModel::expected;
+  using PatternModel::render;
+  // The interface before PatternModel, kept while the instrument moves over: the dose is
+  // settings().electrons_per_position x beam_fraction (0: a blanked beam), in focus.
   template <class T>
-  void render(double x, double y, std::span<T> out, double beam_fraction = 1.0);
-
-  // The noise-free expectation of render(): what the counts average to over many frames.
-  void expected(double x, double y, std::span<double> out, double beam_fraction = 1.0) const;
+  void render(double x, double y, std::span<T> out, double beam_fraction = 1.0) {
+    render(x, y, ProbeState{.electrons = detector().electrons_per_position * beam_fraction}, out);
+  }
+  void expected(double x, double y, std::span<double> out, double beam_fraction = 1.0) const {
+    expected(x, y, ProbeState{.electrons = detector().electrons_per_position * beam_fraction}, out);
+  }
 
  private:
   struct Disc {
@@ -70,30 +63,22 @@ class DiffractionModel {
     double diffuse_electrons = 0.0;
   };
 
-  Pattern pattern_at(double x, double y, double beam_fraction) const;
+  void render_counts(double x, double y, const ProbeState& probe, Counts out) override;
+  void expected_counts(double x, double y, const ProbeState& probe,
+                       std::span<double> out) const override;
+  template <class T>
+  void render_typed(double x, double y, double electrons, std::span<T> out);
+
+  Pattern pattern_at(double x, double y, double electrons) const;
   // Adds each disc's expected counts, normalised over pixels so a disc holds exactly its
   // electrons wherever its centre falls between pixels.
-  template <class F>
-  void add_discs(const Pattern& pattern, std::span<F> out) const;
-  std::uint64_t noise_seed(double x, double y) const;
+  void add_discs(const Pattern& pattern, std::span<double> out) const;
 
-  Stem4DSpecimen specimen_;
-  DetectorSettings settings_;
-  std::uint64_t seed_;
-  std::uint32_t size_;
-  double centre_;
-  double bf_radius_;
   double edge_width_;
   double halo_sigma_;
-  std::vector<double> halo_;  // diffuse halo, sums to 1 over the detector
-  std::vector<float> rate_;   // scratch: expected disc counts per pixel
+  std::vector<double> halo_;  // diffuse halo as detected, sums to 1 over the detector
+  GaussianPsf psf_;
+  std::vector<double> rate_;  // scratch: expected disc counts per pixel
 };
-
-extern template void DiffractionModel::render<std::uint8_t>(double, double, std::span<std::uint8_t>,
-                                                            double);
-extern template void DiffractionModel::render<std::uint16_t>(double, double,
-                                                             std::span<std::uint16_t>, double);
-extern template void DiffractionModel::render<std::uint32_t>(double, double,
-                                                             std::span<std::uint32_t>, double);
 
 }  // namespace edgeloop::sims
