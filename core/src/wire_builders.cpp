@@ -125,6 +125,30 @@ flatbuffers::DetachedBuffer build_result(const ResultFields& f) {
   return fbb.Release();
 }
 
+flatbuffers::DetachedBuffer build_event_chunk(const EventChunkFields& f) {
+  // Each event takes 24 bytes; sizing the builder up front avoids regrowing it per chunk.
+  flatbuffers::FlatBufferBuilder fbb(256 + f.events.size() * sizeof(wire::Event));
+  const auto stream = fbb.CreateString(f.stream);
+  const auto events = fbb.CreateVectorOfStructs(f.events);
+  const wire::Uuid run = to_wire(f.run_id);
+  wire::EventChunkBuilder b(fbb);
+  b.add_schema_version(kSchemaVersion);
+  b.add_run_id(&run);
+  b.add_stream(stream);
+  b.add_modality(f.modality);
+  b.add_sequence(f.sequence);
+  b.add_scan_index(f.scan_index);
+  b.add_command_seq(f.command_seq);
+  b.add_acquired_wall_ns(as_u64(f.acquired_wall_ns));
+  b.add_acquired_mono_ns(as_u64(f.acquired_mono_ns));
+  b.add_first_pulse(f.first_pulse);
+  b.add_pulses(f.pulses);
+  b.add_voltage_v(f.voltage_v);
+  b.add_events(events);
+  fbb.Finish(b.Finish(), wire::EventChunkIdentifier());
+  return fbb.Release();
+}
+
 std::string modality_name(wire::Modality modality) {
   switch (modality) {
     case wire::Modality::Stem4D:

@@ -81,6 +81,24 @@ struct ResultFields {
 };
 flatbuffers::DetachedBuffer build_result(const ResultFields& f);
 
+// Sparse detector events: the events are the schema's fixed-size structs, so a producer fills
+// them in place and the builder copies them into the message in one block.
+struct EventChunkFields {
+  Uuid run_id{};
+  std::string stream{};
+  wire::Modality modality = wire::Modality::Unknown;
+  std::uint64_t sequence = 0;
+  std::int64_t scan_index = -1;
+  std::uint64_t command_seq = 0;
+  std::int64_t acquired_wall_ns = 0;
+  std::int64_t acquired_mono_ns = 0;
+  std::uint64_t first_pulse = 0;
+  std::uint64_t pulses = 0;
+  double voltage_v = 0.0;
+  std::vector<wire::Event> events{};
+};
+flatbuffers::DetachedBuffer build_event_chunk(const EventChunkFields& f);
+
 // Short lower-case names used in topics and logs: "4dstem", "saxs", "apt".
 std::string modality_name(wire::Modality modality);
 wire::Modality modality_from_name(std::string_view name);  // Unknown when not recognised
