@@ -281,7 +281,8 @@ void Stem4DDevice::write_truth(const std::filesystem::path& file) const {
   }
   auto h5 = h5::File::create(file);
   const std::array<std::size_t, 2> shape{height, width};
-  h5.set_attribute("/", "instrument", std::string_view("4dstem"));
+  h5.set_attribute("/", "instrument", std::string_view(config_.common.name));
+  h5.set_attribute("/", "modality", std::string_view("4dstem"));
   h5.set_attribute("/", "seed", static_cast<std::int64_t>(config_.common.seed));
   h5.set_attribute("/", "layout",
                    std::string_view("maps are [y, x] on the integer scan grid; phase -1 = vacuum; "
