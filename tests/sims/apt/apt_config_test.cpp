@@ -8,27 +8,20 @@
 #include "edgeloop/core/config_error.hpp"
 #include "edgeloop/formats/h5_file.hpp"
 #include "edgeloop/sims/apt_device.hpp"
+#include "edgeloop/testing/config_error_of.hpp"
 #include "edgeloop/testing/temp_dir.hpp"
 
 namespace edgeloop::sims {
 namespace {
 
-// The example configuration in the source tree, found from this file's own path.
-const std::filesystem::path kExample =
-    std::filesystem::path(__FILE__).parent_path() / "../../../config/sim-apt.toml";
+const std::filesystem::path kExample = EDGELOOP_EXAMPLE_CONFIG;
 
 AptConfig parse(std::string_view text) {
   return apt_config_from(ConfigTable::parse(text, "sim-apt.toml"));
 }
 
 std::string error_of(std::string_view text) {
-  try {
-    parse(text);
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a ConfigError for:\n" << text;
-  return "";
+  return testing::config_error_of(parse, text);
 }
 
 TEST(AptConfig, EmptyFileGivesDefaults) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "edgeloop/core/config_error.hpp"
+#include "edgeloop/testing/config_error_of.hpp"
 
 namespace edgeloop::sims {
 namespace {
@@ -20,13 +21,7 @@ SimCommonConfig parse(std::string_view text) {
 }
 
 std::string error_of(std::string_view text) {
-  try {
-    parse(text);
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a ConfigError for:\n" << text;
-  return "";
+  return testing::config_error_of(parse, text);
 }
 
 std::string override_error(const SimOverrides& overrides) {

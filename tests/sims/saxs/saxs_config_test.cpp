@@ -7,6 +7,7 @@
 #include <string>
 
 #include "edgeloop/core/config_error.hpp"
+#include "edgeloop/testing/config_error_of.hpp"
 #include "edgeloop/testing/temp_dir.hpp"
 
 namespace edgeloop::sims {
@@ -17,17 +18,11 @@ SaxsConfig parse(std::string_view text) {
 }
 
 std::string error_of(std::string_view text) {
-  try {
-    parse(text);
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a ConfigError for:\n" << text;
-  return "";
+  return testing::config_error_of(parse, text);
 }
 
 std::filesystem::path example_config() {
-  return std::filesystem::path(__FILE__).parent_path() / "../../../config/sim-saxs.toml";
+  return EDGELOOP_EXAMPLE_CONFIG;
 }
 
 TEST(SaxsConfig, EmptyFileGivesDefaults) {

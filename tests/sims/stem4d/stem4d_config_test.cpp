@@ -6,6 +6,7 @@
 #include <string>
 
 #include "edgeloop/core/config_error.hpp"
+#include "edgeloop/testing/config_error_of.hpp"
 #include "edgeloop/testing/temp_dir.hpp"
 
 namespace edgeloop::sims {
@@ -16,13 +17,7 @@ Stem4DConfig parse(std::string_view text) {
 }
 
 std::string error_of(std::string_view text) {
-  try {
-    parse(text);
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a ConfigError for:\n" << text;
-  return "";
+  return testing::config_error_of(parse, text);
 }
 
 TEST(Stem4DConfig, EmptyFileGivesDefaults) {
