@@ -171,8 +171,26 @@ void File::write(std::string_view object, std::span<const T> data,
   Handle options(H5Pcreate(H5P_DATASET_CREATE));
   constexpr std::size_t kCompressAbove = 4096;
   if (compress && count * sizeof(T) > kCompressAbove && !dims.empty()) {
-    H5Pset_chunk(options.get(), static_cast<int>(dims.size()), dims.data());
-    H5Pset_deflate(options.get(), 4);
+    // Chunks of at most about 1 MiB, cut along the slowest axes first: HDF5 refuses chunks
+    // over 4 GiB, and a reader asking for a few rows should not inflate the whole dataset.
+    constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+    std::vector<hsize_t> chunk = dims;
+    const auto chunk_bytes = [&] {
+      std::size_t n = sizeof(T);
+      for (const auto d : chunk) n *= static_cast<std::size_t>(d);
+      return n;
+    };
+    for (std::size_t axis = 0; axis < chunk.size() && chunk_bytes() > kChunkBytes;) {
+      if (chunk[axis] <= 1) {
+        ++axis;
+        continue;
+      }
+      chunk[axis] = (chunk[axis] + 1) / 2;
+    }
+    if (H5Pset_chunk(options.get(), static_cast<int>(chunk.size()), chunk.data()) < 0 ||
+        H5Pset_deflate(options.get(), 4) < 0) {
+      fail("cannot set up compression for", object);
+    }
   }
   const std::string name(object);
   Handle dataset(H5Dcreate2(file_.get(), name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT,

@@ -53,6 +53,38 @@ std::string shown(std::string_view value) {
   return out + "'";
 }
 
+constexpr int kMaxJsonDepth = 8;
+
+// Deepest nesting of brackets and braces outside strings: a cheap bound checked before parsing.
+int json_depth(std::string_view text) {
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
+    if (c == ']' || c == '}') --depth;
+  }
+  return deepest;
+}
+
+// A JSON value for an error message: scalars as written, containers by their type only.
+std::string describe(const nlohmann::json& value) {
+  if (value.is_structured()) return std::string("a JSON ") + value.type_name();
+  return shown(value.dump());
+}
+
 void require(bool ok, const char* name, const std::string& problem) {
   if (!ok) throw std::invalid_argument(std::string("PoniGeometry: ") + name + " " + problem);
 }
@@ -182,6 +214,12 @@ class PoniParser {
   void read_detector_config(PoniParameters& p) const {
     const Entry* e = find("detector_config");
     if (e == nullptr) fail(0, "missing Detector_config line (pixel sizes and max_shape)");
+    // Detector_config is a small flat object; deeper nesting is refused before parsing, since
+    // the JSON library's printing and destruction recurse once per level.
+    if (json_depth(e->value) > kMaxJsonDepth) {
+      fail(e->line, "Detector_config nests deeper than " + std::to_string(kMaxJsonDepth) +
+                        " levels; pyFAI writes a flat object");
+    }
     nlohmann::json config;
     try {
       config = nlohmann::json::parse(e->value);
@@ -196,7 +234,7 @@ class PoniParser {
       }
       if ((key == "splineFile" || key == "splinefile") && value.is_null()) continue;
       if (key == "binning" && value == nlohmann::json::array({1, 1})) continue;
-      fail(e->line, "Detector_config key " + shown(key) + " with value " + shown(value.dump()) +
+      fail(e->line, "Detector_config key " + shown(key) + " with value " + describe(value) +
                         " is not supported");
     }
     const auto pixel = [&](const char* key) {
@@ -210,8 +248,7 @@ class PoniParser {
     const nlohmann::json& shape = config.contains("max_shape") ? config["max_shape"] : nullptr;
     if (!shape.is_array() || shape.size() != 2 || !shape[0].is_number_unsigned() ||
         !shape[1].is_number_unsigned()) {
-      fail(e->line,
-           "Detector_config needs \"max_shape\": [rows, cols], got " + shown(shape.dump()));
+      fail(e->line, "Detector_config needs \"max_shape\": [rows, cols], got " + describe(shape));
     }
     const auto extent = [&](const nlohmann::json& v) {
       const std::uint64_t n = v.get<std::uint64_t>();

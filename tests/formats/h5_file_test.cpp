@@ -38,6 +38,28 @@ TEST(H5File, DatasetsRoundTripWithShapeAndParents) {
   EXPECT_EQ(file.read_strings("/names"), (std::vector<std::string>{"hex-a", "square-b", ""}));
 }
 
+TEST(H5File, LargeDatasetsAreChunkedInSmallPieces) {
+  testing::TempDir dir;
+  const auto path = dir / "big.h5";
+  std::vector<std::uint16_t> big(2048 * 1024);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint16_t>(i % 977);
+  const std::array<std::size_t, 2> shape{2048, 1024};
+  {
+    auto file = File::create(path);
+    file.write<std::uint16_t>("/frames", big, shape);
+  }
+  const auto file = File::open_read_only(path);
+  EXPECT_EQ(file.read<std::uint16_t>("/frames"), big);
+  Handle raw_file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  Handle dataset(H5Dopen2(raw_file.get(), "/frames", H5P_DEFAULT));
+  ASSERT_TRUE(dataset.valid());
+  Handle options(H5Dget_create_plist(dataset.get()));
+  std::array<hsize_t, 2> chunk{};
+  ASSERT_EQ(H5Pget_chunk(options.get(), 2, chunk.data()), 2);
+  EXPECT_EQ(chunk[1], 1024U) << "whole rows";
+  EXPECT_LE(chunk[0] * chunk[1] * sizeof(std::uint16_t), std::size_t{1} << 20);
+}
+
 TEST(H5File, AttributesOnGroupsAndDatasets) {
   testing::TempDir dir;
   const auto path = dir / "a.h5";

@@ -301,6 +301,21 @@ TEST(PoniFile, ErrorsNameTheFileAndLine) {
             std::string::npos);
 }
 
+TEST(PoniFile, DeeplyNestedDetectorConfigIsRefusedNotACrash) {
+  const std::string good = valid_text();
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_NE(
+      error_of(replace_line(good, "Detector_config", "Detector_config: {\"x\": " + deep + "}"))
+          .find("bad.poni:5: Detector_config nests deeper than 8 levels"),
+      std::string::npos);
+  // Brackets inside strings do not count, escaped quotes do not end them.
+  EXPECT_NE(error_of(replace_line(good, "Detector_config",
+                                  "Detector_config: {\"pixel1\": 1e-4, \"pixel2\": 1e-4, "
+                                  "\"max_shape\": [2, 2], \"x\\\"[[[[[[[[[[\": [[1]]}"))
+                .find("with value a JSON array is not supported"),
+            std::string::npos);
+}
+
 TEST(PoniFile, UnreadableFileIsNamed) {
   const testing::TempDir dir;
   try {

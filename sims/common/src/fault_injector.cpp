@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "edgeloop/sims/seeding.hpp"
 
@@ -12,7 +13,7 @@ FaultInjector::FaultInjector(FaultConfig config, std::uint64_t seed)
 
 bool FaultInjector::draw(double probability) {
   if (probability <= 0.0) return false;
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < probability;
+  return uniform01(rng_) < probability;
 }
 
 DataFault FaultInjector::next_data() {
@@ -33,8 +34,8 @@ bool FaultInjector::drop_next_ack() {
 
 void FaultInjector::corrupt(std::vector<zmq::message_t>& parts) {
   if (parts.empty()) return;
-  const bool cut_payload = parts.size() > 1 && parts.back().size() > 1 &&
-                           std::uniform_int_distribution<int>(0, 1)(rng_) == 1;
+  const bool cut_payload =
+      parts.size() > 1 && parts.back().size() > 1 && uniform_below(rng_, 2) == 1;
   if (cut_payload) {
     zmq::message_t& last = parts.back();
     zmq::message_t shorter(last.data(), last.size() / 2);
@@ -47,8 +48,10 @@ void FaultInjector::corrupt(std::vector<zmq::message_t>& parts) {
   // A handful of flipped bytes: sometimes the identifier or offsets (undecodable), sometimes
   // only field values (decodes, but with wrong content).
   const std::size_t flips = std::min<std::size_t>(4, first.size());
-  std::uniform_int_distribution<std::size_t> where(0, first.size() - 1);
-  for (std::size_t i = 0; i < flips; ++i) bytes[where(rng_)] ^= 0xA5U;
+  // Only the first 4 GiB can be hit, far more than any header holds.
+  const auto size = static_cast<std::uint32_t>(
+      std::min<std::size_t>(first.size(), std::numeric_limits<std::uint32_t>::max()));
+  for (std::size_t i = 0; i < flips; ++i) bytes[uniform_below(rng_, size)] ^= 0xA5U;
 }
 
 }  // namespace edgeloop::sims

@@ -241,8 +241,12 @@ void InstrumentLoop::send_data() {
   context.sequence = next_sequence_++;
   context.wall_ns = wall_ns();
   context.mono_ns = monotonic_ns();
+  const auto period = device_.period();
   last_data_ = Clock::now();
   DataMessage message = device_.produce(context);
+  // In real time, a message that takes longer to make than its period (a dwell shorter than a
+  // frame takes to render) means the simulator cannot keep the pace it claims: counted.
+  if (period.count() > 0 && Clock::now() - *last_data_ > period) counters_.add("data.late");
 
   if (fault.drop) {
     counters_.add("faults.drop");
@@ -253,28 +257,25 @@ void InstrumentLoop::send_data() {
     counters_.add("faults.corrupt");
     faults_.corrupt(message.parts);
   }
-  std::vector<zmq::message_t> copy;
-  if (fault.duplicate) {
-    for (auto& part : message.parts) copy.emplace_back(part.data(), part.size());
-  }
   if (!push(message.parts)) return;
   data_sent_.fetch_add(1, std::memory_order_relaxed);
   if (fault.duplicate) {
     counters_.add("faults.duplicate");
-    if (push(copy)) data_sent_.fetch_add(1, std::memory_order_relaxed);
+    if (push(message.parts)) data_sent_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
 bool InstrumentLoop::push(std::vector<zmq::message_t>& parts) {
   for (;;) {
     // Each part waits at most kPollInterval. If libzmq refuses a later part it has rolled back
-    // the earlier ones, so a retry sends the whole message again; parts are copied (not moved)
-    // into libzmq for that reason.
+    // the earlier ones, so a retry sends the whole message again. What is handed over is a
+    // reference-counted copy of each part (no bytes copied), so the parts stay whole for that.
     bool sent = true;
     for (std::size_t i = 0; i < parts.size() && sent; ++i) {
       const auto flags = i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
-      sent = sockets_->data.send(zmq::const_buffer(parts[i].data(), parts[i].size()), flags)
-                 .has_value();
+      zmq::message_t shared;
+      shared.copy(parts[i]);
+      sent = sockets_->data.send(shared, flags).has_value();
     }
     if (sent) {
       pushing_ = false;

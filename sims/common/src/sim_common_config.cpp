@@ -67,7 +67,13 @@ void apply_overrides(SimCommonConfig& config, const SimOverrides& overrides) {
     check_name(*overrides.name, cli, "--name");
     config.name = *overrides.name;
   }
-  if (overrides.seed) config.seed = *overrides.seed;
+  if (overrides.seed) {
+    // As in the file: seeds are stored as signed 64-bit integers (TOML, HDF5 attributes).
+    if (*overrides.seed > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      throw ConfigError(cli, "--seed", "must be at most 9223372036854775807");
+    }
+    config.seed = *overrides.seed;
+  }
   if (overrides.truth_file) config.truth_file = *overrides.truth_file;
   for (const auto& assignment : overrides.faults) apply_fault_override(config.faults, assignment);
   if (!overrides.faults.empty()) check_fault_overrides(config.faults);

@@ -20,8 +20,10 @@ Stem4DConfig stem4d_config_from(const ConfigTable& root) {
   config.psf_sigma_px = detector.get_double("psf_sigma_px", 0.0, 0.0, 8.0);
 
   const ConfigTable scan = root.table_or_empty("scan");
-  config.max_x = static_cast<std::uint32_t>(scan.get_int("max_x", 1023, 1, 1 << 20));
-  config.max_y = static_cast<std::uint32_t>(scan.get_int("max_y", 1023, 1, 1 << 20));
+  // The ground-truth maps hold every grid position (15 bytes each): 4096 x 4096 is 250 MB.
+  constexpr std::int64_t kMaxGrid = 4095;
+  config.max_x = static_cast<std::uint32_t>(scan.get_int("max_x", 1023, 1, kMaxGrid));
+  config.max_y = static_cast<std::uint32_t>(scan.get_int("max_y", 1023, 1, kMaxGrid));
   config.min_dwell_us = scan.get_double("min_dwell_us", 1.0, 0.01, 1e6);
   config.max_dwell_us = scan.get_double("max_dwell_us", 100000.0, config.min_dwell_us, 1e7);
   config.dwell_us = scan.get_double("dwell_us", 1000.0, config.min_dwell_us, config.max_dwell_us);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <thread>
 
 #include "edgeloop/formats/h5_file.hpp"
 #include "edgeloop/sims/sim_device.hpp"
@@ -50,6 +51,7 @@ class CountingDevice final : public SimDevice {
   std::chrono::nanoseconds period() const override { return period_value; }
   DataMessage produce(const MessageContext& context) override {
     if (owed > 0) --owed;
+    if (produce_time.count() > 0) std::this_thread::sleep_for(produce_time);
     FrameHeaderFields header;
     header.run_id = context.run;
     header.stream = "test/counter";
@@ -77,6 +79,7 @@ class CountingDevice final : public SimDevice {
   std::uint64_t produced = 0;
   bool streaming = false;
   std::chrono::nanoseconds period_value{0};
+  std::chrono::milliseconds produce_time{0};
 };
 
 std::uint64_t payload_value(const test::ReceivedFrame& frame) {
@@ -189,6 +192,18 @@ TEST(InstrumentLoopTest, PeriodPacesFreeRunningData) {
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(receive_frame(*harness.pull, kWait));
   EXPECT_GE(std::chrono::steady_clock::now() - start, 5 * 40ms - 10ms);
+}
+
+TEST(InstrumentLoopTest, DataSlowerThanItsPeriodIsCountedLate) {
+  LoopHarness harness;
+  CountingDevice device;
+  device.period_value = 2ms;
+  device.produce_time = 6ms;
+  ASSERT_NE(harness.start(device), nullptr);
+  ASSERT_NE(harness.send_and_ack(harness.command(1, "acquire", {3})), nullptr);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(receive_frame(*harness.pull, kWait));
+  harness.stop();
+  EXPECT_EQ(harness.loop->counters().value("data.late"), 3U);
 }
 
 TEST(InstrumentLoopTest, StopDeliversDataOwedToAckedCommands) {

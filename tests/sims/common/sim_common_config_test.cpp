@@ -136,6 +136,9 @@ TEST(SimCommonConfig, BadOverridesNameTheOption) {
   SimOverrides bad_endpoint;
   bad_endpoint.data_endpoint = "nonsense";
   EXPECT_NE(override_error(bad_endpoint).find("--data"), std::string::npos);
+  SimOverrides bad_seed;
+  bad_seed.seed = std::uint64_t{1} << 63;
+  EXPECT_NE(override_error(bad_seed).find("--seed"), std::string::npos);
   SimOverrides bad_fault;
   bad_fault.faults = {"drop"};
   EXPECT_NE(override_error(bad_fault).find("--fault"), std::string::npos);

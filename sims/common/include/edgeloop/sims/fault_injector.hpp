@@ -1,13 +1,14 @@
 // Decides, message by message, which fault a simulated instrument injects next; the protocol
-// loop carries the decisions out. Reproducible: the draws come from the instrument's seed.
+// loop carries the decisions out. Reproducible: the draws come from the instrument's seed, through
+// random.hpp's generator, so a fault pattern replays the same with every standard library.
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <vector>
 #include <zmq.hpp>
 
 #include "edgeloop/sims/fault_config.hpp"
+#include "edgeloop/sims/random.hpp"
 
 namespace edgeloop::sims {
 
@@ -42,7 +43,7 @@ class FaultInjector {
   bool draw(double probability);
 
   FaultConfig config_;
-  std::mt19937_64 rng_;
+  Xoshiro256 rng_;
   std::uint64_t data_messages_ = 0;
 };
 

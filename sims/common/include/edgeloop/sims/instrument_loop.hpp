@@ -57,7 +57,8 @@ class InstrumentLoop {
 
   const SimCommonConfig& config() const { return config_; }
   // "commands.received", "commands.invalid.<reason>", "commands.duplicate", "acks.<status>",
-  // "data.sent", "data.dropped" (unsent at stop), "status.sent", "dealer.dropped",
+  // "data.sent", "data.dropped" (unsent at stop), "data.late" (slower to make than its period
+  // in real time), "status.sent", "dealer.dropped",
   // "faults.<kind>" for each injected fault.
   const Counters& counters() const { return counters_; }
   std::uint64_t data_sent() const { return data_sent_.load(std::memory_order_relaxed); }
