@@ -25,9 +25,9 @@ std::optional<test::Chunk> next_chunk(zmq::socket_t& pull, std::chrono::millisec
 }
 
 TEST(AptLoop, StartsPausedStreamsOnCommandAndStopsOnPause) {
-  LoopHarness harness;
   AptConfig config = test::fast_apt_config();
-  AptDevice device(config);
+  AptDevice device(config);  // outlives the loop running it
+  LoopHarness harness;
   const wire::InstrumentStatus* hello = harness.start(device);
   ASSERT_NE(hello, nullptr);
   EXPECT_EQ(hello->modality(), wire::Modality::Apt);
@@ -62,11 +62,11 @@ TEST(AptLoop, StartsPausedStreamsOnCommandAndStopsOnPause) {
 }
 
 TEST(AptLoop, RealtimeChunksArePacedByThePulseRate) {
-  LoopHarness harness;
   AptConfig config = test::fast_apt_config();
   config.realtime = true;
   config.pulses_per_chunk = 4000;  // 20 ms at 200 kHz
-  AptDevice device(config);
+  AptDevice device(config);  // outlives the loop running it
+  LoopHarness harness;
   ASSERT_NE(harness.start(device), nullptr);
   ASSERT_NE(harness.send_and_ack(harness.command(1, "pause", {0})), nullptr);
   ASSERT_TRUE(test::receive(*harness.pull, LoopHarness::kWait));

@@ -89,8 +89,8 @@ std::uint64_t payload_value(const test::ReceivedFrame& frame) {
 }
 
 TEST(InstrumentLoopTest, HelloCarriesModalityAndReadbacks) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
-  CountingDevice device;
   const auto* hello = harness.start(device);
   ASSERT_NE(hello, nullptr);
   EXPECT_EQ(hello->modality(), wire::Modality::Saxs);
@@ -101,8 +101,8 @@ TEST(InstrumentLoopTest, HelloCarriesModalityAndReadbacks) {
 }
 
 TEST(InstrumentLoopTest, FramesFollowTheirAckNumberedPerRun) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   const auto* ack = harness.send_and_ack(harness.command(1, "acquire", {3}));
   ASSERT_NE(ack, nullptr);
@@ -125,8 +125,8 @@ TEST(InstrumentLoopTest, FramesFollowTheirAckNumberedPerRun) {
 }
 
 TEST(InstrumentLoopTest, RetriedSeqIsAnsweredFromCacheNotExecutedAgain) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   auto command = harness.command(5, "acquire", {1});
   ASSERT_NE(harness.send_and_ack(command), nullptr);
@@ -142,8 +142,8 @@ TEST(InstrumentLoopTest, RetriedSeqIsAnsweredFromCacheNotExecutedAgain) {
 }
 
 TEST(InstrumentLoopTest, PassedDeadlineExpiresWithoutExecuting) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   auto command = harness.command(1, "acquire", {1});
   command.deadline_wall_ns = wall_ns() - 1'000'000;
@@ -156,8 +156,8 @@ TEST(InstrumentLoopTest, PassedDeadlineExpiresWithoutExecuting) {
 }
 
 TEST(InstrumentLoopTest, DeviceRejectionReachesTheAck) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   const auto* ack = harness.send_and_ack(harness.command(1, "warp_drive", {9}));
   ASSERT_NE(ack, nullptr);
@@ -166,8 +166,8 @@ TEST(InstrumentLoopTest, DeviceRejectionReachesTheAck) {
 }
 
 TEST(InstrumentLoopTest, GarbageAndMultipartAreCountedAndTheLoopGoesOn) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   const std::array<std::byte, 5> garbage{std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4},
                                          std::byte{5}};
@@ -183,8 +183,8 @@ TEST(InstrumentLoopTest, GarbageAndMultipartAreCountedAndTheLoopGoesOn) {
 }
 
 TEST(InstrumentLoopTest, PeriodPacesFreeRunningData) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
-  CountingDevice device;
   device.period_value = 40ms;
   ASSERT_NE(harness.start(device), nullptr);
   ASSERT_NE(harness.send_and_ack(harness.command(1, "stream", {1})), nullptr);
@@ -195,8 +195,8 @@ TEST(InstrumentLoopTest, PeriodPacesFreeRunningData) {
 }
 
 TEST(InstrumentLoopTest, DataSlowerThanItsPeriodIsCountedLate) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
-  CountingDevice device;
   device.period_value = 2ms;
   device.produce_time = 6ms;
   ASSERT_NE(harness.start(device), nullptr);
@@ -207,8 +207,8 @@ TEST(InstrumentLoopTest, DataSlowerThanItsPeriodIsCountedLate) {
 }
 
 TEST(InstrumentLoopTest, StopDeliversDataOwedToAckedCommands) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
-  CountingDevice device;
   device.period_value = 20ms;
   ASSERT_NE(harness.start(device), nullptr);
   ASSERT_NE(harness.send_and_ack(harness.command(1, "acquire", {10})), nullptr);
@@ -221,9 +221,9 @@ TEST(InstrumentLoopTest, StopDeliversDataOwedToAckedCommands) {
 
 TEST(InstrumentLoopTest, WritesTheGroundTruthBeforeConnecting) {
   testing::TempDir dir;
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
   harness.config.truth_file = dir.path() / "truth.h5";
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   const auto file = h5::File::open_read_only(harness.config.truth_file);
   EXPECT_EQ(file.string_attribute("/", "device"), "counting");
@@ -232,9 +232,9 @@ TEST(InstrumentLoopTest, WritesTheGroundTruthBeforeConnecting) {
 // ---- injected faults ---------------------------------------------------------------------
 
 TEST(InstrumentLoopFaultsTest, DropSkipsSequenceNumbers) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
   harness.config.faults.drop = 0.5;
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   ASSERT_NE(harness.send_and_ack(harness.command(1, "acquire", {40})), nullptr);
   std::vector<std::uint64_t> sequences;
@@ -250,9 +250,9 @@ TEST(InstrumentLoopFaultsTest, DropSkipsSequenceNumbers) {
 }
 
 TEST(InstrumentLoopFaultsTest, DuplicateSendsTheSameMessageTwice) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
   harness.config.faults.duplicate = 1.0;
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   ASSERT_NE(harness.send_and_ack(harness.command(1, "acquire", {2})), nullptr);
   std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
@@ -265,9 +265,9 @@ TEST(InstrumentLoopFaultsTest, DuplicateSendsTheSameMessageTwice) {
 }
 
 TEST(InstrumentLoopFaultsTest, CorruptMessagesFailToDecodeOrMismatchTheirSize) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
   harness.config.faults.corrupt = 1.0;
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   ASSERT_NE(harness.send_and_ack(harness.command(1, "acquire", {30})), nullptr);
   int damaged = 0;
@@ -286,9 +286,9 @@ TEST(InstrumentLoopFaultsTest, CorruptMessagesFailToDecodeOrMismatchTheirSize) {
 }
 
 TEST(InstrumentLoopFaultsTest, DroppedAckIsRecoveredByARetry) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
   harness.config.faults.drop_ack = 1.0;
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   auto command = harness.command(1, "acquire", {1});
   harness.commands->send_command(command);
@@ -300,9 +300,9 @@ TEST(InstrumentLoopFaultsTest, DroppedAckIsRecoveredByARetry) {
 }
 
 TEST(InstrumentLoopFaultsTest, SlowAcksArriveLate) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
   harness.config.faults.ack_delay = 250ms;
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   const auto start = std::chrono::steady_clock::now();
   ASSERT_NE(harness.send_and_ack(harness.command(1, "acquire", {1})), nullptr);
@@ -310,10 +310,10 @@ TEST(InstrumentLoopFaultsTest, SlowAcksArriveLate) {
 }
 
 TEST(InstrumentLoopFaultsTest, StallPausesTheStream) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
   harness.config.faults.stall_every = 3;
   harness.config.faults.stall = 300ms;
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   ASSERT_NE(harness.send_and_ack(harness.command(1, "acquire", {4})), nullptr);
   std::vector<std::chrono::steady_clock::time_point> arrivals;
@@ -324,10 +324,10 @@ TEST(InstrumentLoopFaultsTest, StallPausesTheStream) {
 }
 
 TEST(InstrumentLoopFaultsTest, DisconnectReconnectsAndSaysSo) {
+  CountingDevice device;  // outlives the loop running it
   LoopHarness harness;
   harness.config.faults.disconnect_every = 2;
   harness.config.faults.reconnect_after = 100ms;
-  CountingDevice device;
   ASSERT_NE(harness.start(device), nullptr);
   ASSERT_NE(harness.send_and_ack(harness.command(1, "acquire", {4})), nullptr);
   int received = 0;
@@ -348,9 +348,9 @@ TEST(InstrumentLoopFaultsTest, DisconnectReconnectsAndSaysSo) {
 TEST(InstrumentLoopFaultsTest, SameSeedSameFaultPattern) {
   std::vector<std::vector<std::uint64_t>> runs;
   for (int r = 0; r < 2; ++r) {
+    CountingDevice device;  // outlives the loop running it
     LoopHarness harness;
     harness.config.faults.drop = 0.3;
-    CountingDevice device;
     ASSERT_NE(harness.start(device), nullptr);
     ASSERT_NE(harness.send_and_ack(harness.command(1, "acquire", {30})), nullptr);
     std::vector<std::uint64_t> sequences;

@@ -167,7 +167,8 @@ double total(std::span<const T> pixels) {
 }
 
 // Plays the daemon over inproc:// against an InstrumentLoop running a device on a thread, as
-// edgeloopd would over TCP.
+// edgeloopd would over TCP. The device must outlive the harness (declare it first), since the
+// loop runs until the harness stops it.
 class LoopHarness {
  public:
   static constexpr std::chrono::seconds kWait{5};  // for what must arrive

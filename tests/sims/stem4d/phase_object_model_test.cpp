@@ -3,10 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <complex>
-#include <iostream>
 #include <numbers>
 #include <stdexcept>
 #include <vector>
@@ -722,23 +720,5 @@ TEST(PhaseObjectModel, RejectsBadSettings) {
 // Reports the frame rate (not a hard limit: machines differ) and catches a pathological
 // slowdown with a very loose floor. A line of positions crosses grains and defects as a scan
 // does.
-TEST(PhaseObjectModel, RendersQuickly) {
-  for (const auto& [size, frames] :
-       std::vector<std::pair<std::uint32_t, int>>{{96, 120}, {128, 60}, {256, 12}}) {
-    PhaseObjectModel model = make_model(size);
-    std::vector<std::uint16_t> out(model.pixel_count());
-    model.render(100.0, 600.0, {.electrons = kDose}, std::span<std::uint16_t>(out));
-    const auto begin = std::chrono::steady_clock::now();
-    for (int k = 0; k < frames; ++k) {
-      model.render(300.0 + 5.0 * k, 600.0, {.electrons = kDose}, std::span<std::uint16_t>(out));
-    }
-    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - begin;
-    const double rate = frames / elapsed.count();
-    RecordProperty("frames_per_s_" + std::to_string(size), static_cast<int>(rate));
-    std::cout << size << "x" << size << " u16: " << rate << " frames/s\n";
-    EXPECT_GT(rate, 5.0);
-  }
-}
-
 }  // namespace
 }  // namespace edgeloop::sims
