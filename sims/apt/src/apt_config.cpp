@@ -60,6 +60,21 @@ void read_specimen(const ConfigTable& root, AptSpecimenSettings& s) {
     throw ConfigError(root.source(), t.dotted("base"),
                       "'" + s.base + "' is not an element of the isotope table");
   }
+  // The evaporation front holds the atoms of a hemispherical cap of the needle's radius, which
+  // grows towards the shank's end: bounded so the simulator cannot ask for gigabytes.
+  constexpr double kMaxFrontAtoms = 2e8;
+  const double end_radius =
+      s.tip_radius_nm + s.length_nm * std::tan(s.shank_half_angle_deg * std::numbers::pi / 180.0);
+  const double front_atoms = std::numbers::pi * end_radius * end_radius * end_radius * 4.0 /
+                             std::pow(s.lattice_constant_nm, 3.0);
+  if (front_atoms > kMaxFrontAtoms) {
+    throw ConfigError(root.source(), t.dotted("length_nm"),
+                      "the needle widens to a radius of " + std::to_string(end_radius) +
+                          " nm, where its evaporation front holds about " +
+                          std::to_string(static_cast<long long>(front_atoms)) +
+                          " atoms (at most 2e8): use a smaller tip_radius_nm, length_nm or "
+                          "shank_half_angle_deg, or a larger lattice_constant_nm");
+  }
   s.matrix = composition(t, "matrix", s.base, s.matrix);
   const ConfigTable c = t.table_or_empty("clusters");
   AptClusterSettings& cl = s.clusters;
@@ -111,8 +126,9 @@ void read_operation(const ConfigTable& root, AptConfig& c) {
   }
   c.pulse_rate_hz =
       p.get_double("rate_hz", c.pulse_rate_hz, c.min_pulse_rate_hz, c.max_pulse_rate_hz);
-  c.pulses_per_chunk =
-      static_cast<std::uint64_t>(p.get_int("pulses_per_chunk", 10000, 1, 1'000'000));
+  // At the generator's worst case (10 ions and 10 background hits per pulse, 24 bytes each) a
+  // chunk of 100 000 pulses is 48 MB, well inside a receiver's message limit.
+  c.pulses_per_chunk = static_cast<std::uint64_t>(p.get_int("pulses_per_chunk", 10000, 1, 100'000));
 
   const ConfigTable k = root.table_or_empty("control");
   c.max_detection_rate = k.get_double("max_detection_rate", c.max_detection_rate, 1e-6, 10.0);
@@ -129,9 +145,17 @@ void read_operation(const ConfigTable& root, AptConfig& c) {
   c.realtime = timing.get_bool("realtime", c.realtime);
 
   const ConfigTable f = root.table_or_empty("files");
-  c.replay_file = f.get_string("replay", "");
-  c.record_file = f.get_string("record", "");
-  c.ranges_file = f.get_string("ranges", "");
+  // Relative paths are read from the configuration file's folder, as SAXS's poni_file is.
+  const auto path_key = [&](std::string_view key) {
+    std::filesystem::path path = f.get_string(key, "");
+    if (!path.empty() && path.is_relative()) {
+      path = std::filesystem::path(file).parent_path() / path;
+    }
+    return path;
+  };
+  c.replay_file = path_key("replay");
+  c.record_file = path_key("record");
+  c.ranges_file = path_key("ranges");
   if (!c.replay_file.empty() && !c.record_file.empty()) {
     throw ConfigError(file, f.dotted("record"), "cannot record while replaying (files.replay)");
   }

@@ -229,6 +229,21 @@ TEST(AptConfig, ErrorsNameTheKey) {
   EXPECT_NE(error_of("[instrument]\nname = \"\"\n").find("instrument.name"), std::string::npos);
 }
 
+TEST(AptConfig, ANeedleTooWideForMemoryIsRefused) {
+  const std::string error =
+      error_of("[specimen]\ntip_radius_nm = 50\nshank_half_angle_deg = 15\nlength_nm = 1000\n");
+  EXPECT_NE(error.find("specimen.length_nm"), std::string::npos) << error;
+  EXPECT_NE(error.find("at most 2e8"), std::string::npos) << error;
+  EXPECT_NO_THROW(parse("[specimen]\ntip_radius_nm = 80\nshank_half_angle_deg = 0\n"));
+}
+
+TEST(AptConfig, FilesAreReadFromTheConfigFilesFolder) {
+  const AptConfig config = apt_config_from(ConfigTable::parse(
+      "[files]\nrecord = \"out.epos\"\nranges = \"/abs/al.rrng\"\n", "/some/where/sim-apt.toml"));
+  EXPECT_EQ(config.record_file, std::filesystem::path("/some/where/out.epos"));
+  EXPECT_EQ(config.ranges_file, std::filesystem::path("/abs/al.rrng"));
+}
+
 TEST(AptConfig, RecordAndReplayExcludeEachOther) {
   const testing::TempDir dir;
   { std::ofstream(dir / "in.epos", std::ios::binary); }
@@ -239,7 +254,8 @@ TEST(AptConfig, RecordAndReplayExcludeEachOther) {
 
 TEST(AptConfig, TooManyClustersIsAConfigError) {
   const std::string error = error_of(
-      "[specimen]\nlength_nm = 10000\ntip_radius_nm = 500\n[specimen.clusters]\n"
+      "[specimen]\nlength_nm = 10000\ntip_radius_nm = 100\nshank_half_angle_deg = 0\n"
+      "[specimen.clusters]\n"
       "number_density_per_nm3 = 0.05\nradius_nm = 0.5\nradius_sigma_nm = 0\n");
   EXPECT_NE(error.find("specimen"), std::string::npos) << error;
   EXPECT_NE(error.find("clusters"), std::string::npos) << error;
