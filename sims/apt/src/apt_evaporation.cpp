@@ -7,7 +7,7 @@
 #include <string>
 
 #include "edgeloop/formats/apt_time_of_flight.hpp"
-#include "edgeloop/sims/apt_random.hpp"
+#include "edgeloop/sims/random.hpp"
 #include "edgeloop/sims/seeding.hpp"
 
 namespace edgeloop::sims {
@@ -86,13 +86,13 @@ AptPulseStats AptEvaporation::run(std::uint64_t first_pulse, std::uint64_t pulse
     std::uint64_t pulse = first_pulse;
     while (pulse < end && !sequence_.exhausted()) {
       // Pulses until the next one with a burst: the floor of an exponential is geometric.
-      const double gap = std::floor(detail::exponential(rng_, 1.0 / bursts_per_pulse));
+      const double gap = std::floor(exponential(rng_, 1.0 / bursts_per_pulse));
       if (gap >= static_cast<double>(end - pulse)) break;
       pulse += static_cast<std::uint64_t>(gap);
-      const std::uint64_t bursts = detail::positive_poisson(rng_, bursts_per_pulse);
+      const std::uint64_t bursts = positive_poisson(rng_, bursts_per_pulse);
       for (std::uint64_t b = 0; b < bursts; ++b) {
         int ions = 1;
-        while (ions < kMaxBurst && detail::unit(rng_) < settings_.correlated_probability) ++ions;
+        while (ions < kMaxBurst && uniform01(rng_) < settings_.correlated_probability) ++ions;
         for (int i = 0; i < ions; ++i) evaporate_ion(pulse, voltage_v, stats, out);
       }
       ++pulse;
@@ -122,26 +122,26 @@ void AptEvaporation::evaporate_ion(std::uint64_t pulse, double voltage_v, AptPul
     ++stats.missed;
     return;
   }
-  const double det_x = (*landing)[0] + d.spatial_resolution_mm * detail::normal(rng_);
-  const double det_y = (*landing)[1] + d.spatial_resolution_mm * detail::normal(rng_);
+  const double det_x = (*landing)[0] + d.spatial_resolution_mm * standard_normal(rng_);
+  const double det_y = (*landing)[1] + d.spatial_resolution_mm * standard_normal(rng_);
   if (!detector_->on_detector(det_x, det_y)) {
     ++stats.missed;
     return;
   }
   ++in_view_[atom->element];
-  if (detail::unit(rng_) >= d.efficiency) {
+  if (uniform01(rng_) >= d.efficiency) {
     ++stats.undetected;
     return;
   }
-  const std::uint8_t charge = detail::unit(rng_) < doubly_charged_[atom->element] ? 2 : 1;
+  const std::uint8_t charge = uniform01(rng_) < doubly_charged_[atom->element] ? 2 : 1;
   const formats::Element& element = *specimen_->elements()[atom->element];
   const double mass = element.isotopes[atom->isotope].mass_u;
   double tof = formats::time_of_flight_ns(mass / charge, voltage_v,
                                           formats::flight_path_mm(d.flight_length_mm, det_x, det_y),
                                           d.t0_ns) +
-               d.timing_jitter_ns * detail::normal(rng_);
-  if (detail::unit(rng_) < settings_.thermal_tail_fraction) {
-    tof += detail::exponential(rng_, settings_.thermal_tail_ns);
+               d.timing_jitter_ns * standard_normal(rng_);
+  if (uniform01(rng_) < settings_.thermal_tail_fraction) {
+    tof += exponential(rng_, settings_.thermal_tail_ns);
   }
   if (!(tof >= 0.0 && tof < d.tof_window_ns)) {
     ++stats.late;
@@ -171,19 +171,19 @@ void AptEvaporation::add_background(std::uint64_t first_pulse, std::uint64_t pul
   const std::uint64_t end = first_pulse + pulses;
   std::uint64_t pulse = first_pulse;
   while (pulse < end) {
-    const double gap = std::floor(detail::exponential(rng_, 1.0 / rate));
+    const double gap = std::floor(exponential(rng_, 1.0 / rate));
     if (gap >= static_cast<double>(end - pulse)) break;
     pulse += static_cast<std::uint64_t>(gap);
-    const std::uint64_t hits = detail::positive_poisson(rng_, rate);
+    const std::uint64_t hits = positive_poisson(rng_, rate);
     for (std::uint64_t h = 0; h < hits; ++h) {
       // Uniform over the disc and over the time window.
-      const double r = d.radius_mm * std::sqrt(detail::unit(rng_));
-      const double phi = 2.0 * std::numbers::pi * detail::unit(rng_);
+      const double r = d.radius_mm * std::sqrt(uniform01(rng_));
+      const double phi = 2.0 * std::numbers::pi * uniform01(rng_);
       AptHit hit;
       hit.pulse = pulse;
       hit.det_x = static_cast<float>(r * std::cos(phi));
       hit.det_y = static_cast<float>(r * std::sin(phi));
-      hit.tof_ns = static_cast<float>(detail::unit(rng_) * d.tof_window_ns);
+      hit.tof_ns = static_cast<float>(uniform01(rng_) * d.tof_window_ns);
       out.push_back(hit);
       ++stats.background;
     }

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "edgeloop/sims/apt_random.hpp"
+#include "edgeloop/sims/random.hpp"
 #include "edgeloop/sims/seeding.hpp"
 
 namespace edgeloop::sims {
@@ -196,8 +196,8 @@ void AptSpecimen::place_clusters(std::uint64_t seed) {
     invalid("clusters.number_density_per_nm3 gives " + std::to_string(expected) +
             " clusters in the simulated volume, more than 1e6");
   }
-  detail::AptRng rng(detail::derive_seed({detail::kSpecimenStream, seed, kClusterTag}));
-  const std::uint64_t count = detail::poisson(rng, expected);
+  Xoshiro256 rng(detail::derive_seed({detail::kSpecimenStream, seed, kClusterTag}));
+  const std::uint64_t count = poisson(rng, expected);
   const double r_max = c.radius_nm + 4.0 * c.radius_sigma_nm;
   const double length = settings_.length_nm;
   const double outer = region_radius(length);
@@ -214,12 +214,12 @@ void AptSpecimen::place_clusters(std::uint64_t seed) {
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> grid;
   clusters_.reserve(count);
   for (std::uint64_t n = 0; n < count; ++n) {
-    const double radius = std::clamp(c.radius_nm + c.radius_sigma_nm * detail::normal(rng),
+    const double radius = std::clamp(c.radius_nm + c.radius_sigma_nm * standard_normal(rng),
                                      settings_.lattice_constant_nm, r_max);
     for (int attempt = 0; attempt < kPlacementAttempts; ++attempt) {
-      const double depth = detail::unit(rng) * length;
-      const double rho = outer * std::sqrt(detail::unit(rng));
-      const double phi = 2.0 * std::numbers::pi * detail::unit(rng);
+      const double depth = uniform01(rng) * length;
+      const double rho = outer * std::sqrt(uniform01(rng));
+      const double phi = 2.0 * std::numbers::pi * uniform01(rng);
       if (rho > region_radius(depth)) continue;
       const AptCluster candidate{rho * std::cos(phi), rho * std::sin(phi), depth, radius};
       const std::int64_t ci = cell_of(candidate.x);
@@ -266,7 +266,7 @@ double AptSpecimen::min_key(std::uint64_t plane) const {
 
 void AptSpecimen::plane_atoms(std::uint64_t plane, std::vector<AptAtom>& out) const {
   if (plane >= plane_count_) return;
-  detail::AptRng rng(detail::derive_seed({detail::kSpecimenStream, seed_, kPlaneTag, plane}));
+  Xoshiro256 rng(detail::derive_seed({detail::kSpecimenStream, seed_, kPlaneTag, plane}));
   const double depth = static_cast<double>(plane) * plane_spacing_;
   const double cap = cap_radius(depth);
   const double rho_max = region_radius(depth);
@@ -312,7 +312,7 @@ void AptSpecimen::plane_atoms(std::uint64_t plane, std::vector<AptAtom>& out) co
       }
       const std::vector<double>& table =
           phase == kMatrix ? matrix_table_.cumulative : cluster_table_.cumulative;
-      const std::size_t element = draw(table, detail::unit(rng));
+      const std::size_t element = draw(table, uniform01(rng));
       const std::uint64_t bits = rng();
       const double u_isotope = static_cast<double>(bits >> 32U) * 0x1.0p-32;
       const double u_jitter = static_cast<double>(bits & 0xFFFFFFFFULL) * 0x1.0p-32;

@@ -4,12 +4,11 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
-#include <random>
 #include <stdexcept>
 #include <string>
 
 #include "edgeloop/core/dtype.hpp"
-#include "edgeloop/sims/saxs_counting_noise.hpp"
+#include "edgeloop/sims/random.hpp"
 #include "edgeloop/sims/seeding.hpp"
 
 namespace edgeloop::sims {
@@ -119,11 +118,12 @@ SaxsDetector::SaxsDetector(const SaxsDetectorSettings& settings, formats::PoniGe
   // Bad pixels land on otherwise good pixels, drawn from their own stream of the seed. The
   // settings cap them at 1% of the pixels, so free pixels are found quickly unless the gaps and
   // beamstop cover nearly everything; the attempt limit keeps that case finite.
-  std::mt19937_64 rng(detail::derive_seed({kBadPixelStream, seed}));
+  Xoshiro256 rng(detail::derive_seed({kBadPixelStream, seed}));
+  const auto pixels = static_cast<std::uint32_t>(n);
   const auto place = [&](std::uint32_t count, std::uint32_t bit) {
     std::uint32_t placed = 0;
     for (std::size_t attempt = 0; placed < count && attempt < 1000 * n; ++attempt) {
-      const std::size_t k = static_cast<std::size_t>(rng() % n);
+      const std::uint32_t k = uniform_below(rng, pixels);
       if (mask_[k] != 0) continue;
       mask_[k] = bit;
       ++placed;
@@ -183,13 +183,13 @@ void SaxsDetector::render(std::span<const double> expected, std::uint64_t noise_
   }
   constexpr T kMasked = std::numeric_limits<T>::max();
   constexpr std::uint64_t kFull = std::uint64_t{kMasked} - 1;
-  CountingNoise noise(noise_seed);
+  Xoshiro256 noise(noise_seed);
   for (std::size_t k = 0; k < out.size(); ++k) {
     if (mask_[k] != 0) {
       out[k] = kMasked;
       continue;
     }
-    out[k] = static_cast<T>(std::min(noise.poisson(expected[k]), kFull));
+    out[k] = static_cast<T>(std::min(poisson(noise, expected[k]), kFull));
   }
 }
 

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
-#include <random>
 #include <stdexcept>
 #include <string>
 
+#include "edgeloop/sims/random.hpp"
 #include "edgeloop/sims/saxs_size_distribution.hpp"
 #include "edgeloop/sims/saxs_structure_factor.hpp"
 #include "edgeloop/sims/seeding.hpp"
@@ -28,12 +28,6 @@ void positive(const char* name, double value) {
 
 void fraction(const char* name, double value, double max) {
   if (!(value >= 0.0 && value <= max)) invalid(name, "must be within 0.." + std::to_string(max));
-}
-
-// A double in [0, 1) from the top 53 bits: unlike std::uniform_real_distribution, the same on
-// every standard library, so one seed gives one sample everywhere.
-double unit(std::mt19937_64& rng) {
-  return static_cast<double>(rng() >> 11U) * 0x1.0p-53;
 }
 
 double smootherstep(double t) {
@@ -124,15 +118,15 @@ SaxsSample::SaxsSample(const SaxsSampleSettings& settings, const SaxsStageLimits
             "extrapolates to a non-positive length at the start of the coexistence band");
   }
 
-  std::mt19937_64 rng(detail::derive_seed({detail::kSpecimenStream, seed}));
+  Xoshiro256 rng(detail::derive_seed({detail::kSpecimenStream, seed}));
   const double sphere_extent = band_lo - l.x_min_mm;
   const double y_extent = l.y_max_mm - l.y_min_mm;
   const double t_extent = l.temperature_max_c - l.temperature_min_c;
-  dome_x_ = l.x_min_mm + (0.3 + 0.4 * unit(rng)) * sphere_extent;
-  dome_y_ = l.y_min_mm + (0.3 + 0.4 * unit(rng)) * y_extent;
-  sigma_x_ = (0.25 + 0.1 * unit(rng)) * sphere_extent;
-  sigma_y_ = (0.30 + 0.1 * unit(rng)) * y_extent;
-  dome_t_ = l.temperature_min_c + (0.35 + 0.3 * unit(rng)) * t_extent;
+  dome_x_ = l.x_min_mm + (0.3 + 0.4 * uniform01(rng)) * sphere_extent;
+  dome_y_ = l.y_min_mm + (0.3 + 0.4 * uniform01(rng)) * y_extent;
+  sigma_x_ = (0.25 + 0.1 * uniform01(rng)) * sphere_extent;
+  sigma_y_ = (0.30 + 0.1 * uniform01(rng)) * y_extent;
+  dome_t_ = l.temperature_min_c + (0.35 + 0.3 * uniform01(rng)) * t_extent;
   // A stage held at one temperature still gets a well-defined (flat) temperature factor.
   sigma_t_ = std::max(0.3 * t_extent, 1.0);
 }

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <random>
 #include <variant>
+
+#include "edgeloop/sims/random.hpp"
 
 namespace edgeloop::sims {
 namespace {
@@ -128,13 +129,11 @@ void DiffractionModel::render_typed(double x, double y, double electrons, std::s
   add_discs(pattern, rate_);
   psf_.apply(rate_, size());
 
-  std::mt19937_64 rng(noise_seed(x, y));
-  using Poisson = std::poisson_distribution<std::uint64_t>;
-  Poisson poisson;
+  Xoshiro256 rng(noise_seed(x, y));
   for (std::size_t p = 0; p < out.size(); ++p) {
     const double rate = rate_[p];
     out[p] = 0;
-    if (rate > 0.0) add_saturating(out[p], poisson(rng, Poisson::param_type(rate)));
+    if (rate > 0.0) add_saturating(out[p], poisson(rng, rate));
   }
   // The halo and the dark counts spread thinly over every pixel. Rather than draw a Poisson
   // number for each pixel, draw their total and drop that many electrons on pixels chosen by
@@ -142,26 +141,28 @@ void DiffractionModel::render_typed(double x, double y, double electrons, std::s
   // independent per-pixel Poisson counts, at a cost set by the electrons, not the pixels.
   const std::uint32_t n = size();
   if (pattern.diffuse_electrons > 0.0) {
-    const std::uint64_t count = poisson(rng, Poisson::param_type(pattern.diffuse_electrons));
-    std::normal_distribution<double> spread(centre()[0], halo_sigma_);
-    // Redrawing a coordinate that misses the detector gives exactly the cut-off Gaussian.
-    const auto on_detector = [&] {
+    const std::uint64_t count = poisson(rng, pattern.diffuse_electrons);
+    const double c = centre()[0];
+    // Redrawing a position that misses the detector gives exactly the cut-off Gaussian: its two
+    // coordinates are independent, so cutting the pair is cutting each. A Box-Muller pair gives
+    // both coordinates for one logarithm.
+    const auto on_detector = [&]() -> std::size_t {
       for (;;) {
-        const double u = spread(rng);
-        if (u >= 0.0 && u < n) return static_cast<std::size_t>(u);
+        const auto [dx, dy] = standard_normal_pair(rng);
+        const double column = c + halo_sigma_ * dx;
+        const double row = c + halo_sigma_ * dy;
+        if (column >= 0.0 && column < n && row >= 0.0 && row < n) {
+          return static_cast<std::size_t>(row) * n + static_cast<std::size_t>(column);
+        }
       }
     };
-    for (std::uint64_t k = 0; k < count; ++k) {
-      const std::size_t column = on_detector();
-      const std::size_t row = on_detector();
-      add_saturating(out[row * n + column], 1);
-    }
+    for (std::uint64_t k = 0; k < count; ++k) add_saturating(out[on_detector()], 1);
   }
   const double dark = detector().dark_counts_per_pixel * static_cast<double>(out.size());
   if (dark > 0.0) {
-    const std::uint64_t count = poisson(rng, Poisson::param_type(dark));
-    std::uniform_int_distribution<std::size_t> anywhere(0, out.size() - 1);
-    for (std::uint64_t k = 0; k < count; ++k) add_saturating(out[anywhere(rng)], 1);
+    const std::uint64_t count = poisson(rng, dark);
+    const auto pixels = static_cast<std::uint32_t>(out.size());
+    for (std::uint64_t k = 0; k < count; ++k) add_saturating(out[uniform_below(rng, pixels)], 1);
   }
 }
 

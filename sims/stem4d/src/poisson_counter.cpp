@@ -50,13 +50,11 @@ double PoissonCounter::build_alias() {
 
 template <class T>
 void PoissonCounter::count_typed(std::span<const double> expected, double dark_per_pixel,
-                                 std::mt19937_64& rng, std::span<T> out) {
+                                 Xoshiro256& rng, std::span<T> out) {
   if (out.size() != expected.size() || out.empty() ||
       out.size() > std::numeric_limits<std::uint32_t>::max()) {
     throw std::invalid_argument("PoissonCounter: expected and out differ in size or are empty");
   }
-  using Poisson = std::poisson_distribution<std::uint64_t>;
-  Poisson poisson;
   dim_.clear();
   weights_.clear();
   for (std::size_t p = 0; p < expected.size(); ++p) {
@@ -66,7 +64,7 @@ void PoissonCounter::count_typed(std::span<const double> expected, double dark_p
     }
     out[p] = 0;
     if (mean >= kDimBelow) {
-      add_saturating(out[p], poisson(rng, Poisson::param_type(mean)));
+      add_saturating(out[p], poisson(rng, mean));
     } else if (mean > 0.0) {
       dim_.push_back(static_cast<std::uint32_t>(p));
       weights_.push_back(mean);
@@ -74,33 +72,32 @@ void PoissonCounter::count_typed(std::span<const double> expected, double dark_p
   }
   const double dim_total = build_alias();
   if (dim_total > 0.0) {
-    const std::uint64_t n = poisson(rng, Poisson::param_type(dim_total));
-    std::uniform_int_distribution<std::size_t> slot(0, dim_.size() - 1);
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const std::uint64_t n = poisson(rng, dim_total);
+    const auto slots = static_cast<std::uint32_t>(dim_.size());
     for (std::uint64_t k = 0; k < n; ++k) {
-      const std::size_t s = slot(rng);
-      const std::size_t chosen = unit(rng) < weights_[s] ? s : alias_[s];
+      const std::uint32_t s = uniform_below(rng, slots);
+      const std::uint32_t chosen = uniform01(rng) < weights_[s] ? s : alias_[s];
       add_saturating(out[dim_[chosen]], 1);
     }
   }
   const double dark = dark_per_pixel * static_cast<double>(out.size());
   if (dark > 0.0) {
-    const std::uint64_t n = poisson(rng, Poisson::param_type(dark));
-    std::uniform_int_distribution<std::size_t> anywhere(0, out.size() - 1);
-    for (std::uint64_t k = 0; k < n; ++k) add_saturating(out[anywhere(rng)], 1);
+    const std::uint64_t n = poisson(rng, dark);
+    const auto pixels = static_cast<std::uint32_t>(out.size());
+    for (std::uint64_t k = 0; k < n; ++k) add_saturating(out[uniform_below(rng, pixels)], 1);
   }
 }
 
-void PoissonCounter::count(std::span<const double> expected, double dark_per_pixel,
-                           std::mt19937_64& rng, std::span<std::uint8_t> out) {
+void PoissonCounter::count(std::span<const double> expected, double dark_per_pixel, Xoshiro256& rng,
+                           std::span<std::uint8_t> out) {
   count_typed(expected, dark_per_pixel, rng, out);
 }
-void PoissonCounter::count(std::span<const double> expected, double dark_per_pixel,
-                           std::mt19937_64& rng, std::span<std::uint16_t> out) {
+void PoissonCounter::count(std::span<const double> expected, double dark_per_pixel, Xoshiro256& rng,
+                           std::span<std::uint16_t> out) {
   count_typed(expected, dark_per_pixel, rng, out);
 }
-void PoissonCounter::count(std::span<const double> expected, double dark_per_pixel,
-                           std::mt19937_64& rng, std::span<std::uint32_t> out) {
+void PoissonCounter::count(std::span<const double> expected, double dark_per_pixel, Xoshiro256& rng,
+                           std::span<std::uint32_t> out) {
   count_typed(expected, dark_per_pixel, rng, out);
 }
 

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
-#include <random>
 #include <stdexcept>
 
+#include "edgeloop/sims/random.hpp"
 #include "edgeloop/sims/seeding.hpp"
 
 namespace edgeloop::sims {
@@ -24,6 +24,7 @@ constexpr std::array<Phase, 3> kPhases = {{
     {"square-b", Lattice::Square, 3.2, 2.5},
     {"hex-c", Lattice::Hexagonal, 4.0, 1.5},
 }};
+constexpr auto kPhaseCount = static_cast<std::uint32_t>(kPhases.size());
 
 // Typical grain diameter in scan-grid units: a 1024-wide field then holds a few dozen grains,
 // enough for a map to show structure and few enough that each grain spans many positions.
@@ -113,8 +114,7 @@ Stem4DSpecimen::Stem4DSpecimen(std::uint64_t seed, double width, double height, 
   if (!(nm_per_unit > 0.0) || !std::isfinite(nm_per_unit)) {
     throw std::invalid_argument("Stem4DSpecimen: nm_per_unit must be finite and > 0");
   }
-  std::mt19937_64 rng(detail::derive_seed({detail::kSpecimenStream, seed}));
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  Xoshiro256 rng(detail::derive_seed({detail::kSpecimenStream, seed}));
 
   const double area_grains = std::round(width * height / (kGrainSize * kGrainSize));
   const auto count =
@@ -125,19 +125,18 @@ Stem4DSpecimen::Stem4DSpecimen(std::uint64_t seed, double width, double height, 
     // The first grain of each phase is seeded outside the hole, so every phase is visible.
     const bool must_show = i < kPhases.size();
     do {
-      grain.x = unit(rng) * width;
-      grain.y = unit(rng) * height;
+      grain.x = uniform01(rng) * width;
+      grain.y = uniform01(rng) * height;
     } while (must_show && std::hypot(grain.x, grain.y) < hole_radius_ + 1.0);
-    grain.phase = must_show ? static_cast<int>(i)
-                            : static_cast<int>(std::uniform_int_distribution<std::size_t>(
-                                  0, kPhases.size() - 1)(rng));
+    grain.phase =
+        must_show ? static_cast<int>(i) : static_cast<int>(uniform_below(rng, kPhaseCount));
     grain.orientation =
-        unit(rng) * symmetry_angle(kPhases[static_cast<std::size_t>(grain.phase)].lattice);
+        uniform01(rng) * symmetry_angle(kPhases[static_cast<std::size_t>(grain.phase)].lattice);
     grains_.push_back(grain);
   }
   // One to three undulations across the field in each direction, at random phase.
-  undulation_ = {1.0 + 2.0 * unit(rng), 2.0 * std::numbers::pi * unit(rng), 1.0 + 2.0 * unit(rng),
-                 2.0 * std::numbers::pi * unit(rng)};
+  undulation_ = {1.0 + 2.0 * uniform01(rng), 2.0 * std::numbers::pi * uniform01(rng),
+                 1.0 + 2.0 * uniform01(rng), 2.0 * std::numbers::pi * uniform01(rng)};
   all_grains_.resize(grains_.size());
   for (std::size_t i = 0; i < grains_.size(); ++i) all_grains_[i] = static_cast<std::uint32_t>(i);
   place_defects(seed);
@@ -208,8 +207,7 @@ double Stem4DSpecimen::inner_radius(std::size_t grain) const {
 void Stem4DSpecimen::place_defects(std::uint64_t seed) {
   // A stream of its own, so adding defects left the grains and thickness of every seed as
   // they were.
-  std::mt19937_64 rng(detail::derive_seed({detail::kSpecimenStream, seed, 1}));
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  Xoshiro256 rng(detail::derive_seed({detail::kSpecimenStream, seed, 1}));
   const double area = width_ * height_;
   const double largest = 0.1 * std::min(width_, height_);
 
@@ -217,12 +215,12 @@ void Stem4DSpecimen::place_defects(std::uint64_t seed) {
   // order (an inclusion replaces the crystal before the twin and the strain field look at it).
   const auto place_disc = [&](DefectKind kind, double min_radius, double max_radius) {
     const double radius =
-        std::max(1.0, std::min(largest, min_radius + (max_radius - min_radius) * unit(rng)));
+        std::max(1.0, std::min(largest, min_radius + (max_radius - min_radius) * uniform01(rng)));
     const double reach = radius + kDefectMargin;
     if (2.0 * reach >= width_ || 2.0 * reach >= height_) return;
     for (int attempt = 0; attempt < kPlacementTries; ++attempt) {
-      const double x = reach + (width_ - 2.0 * reach) * unit(rng);
-      const double y = reach + (height_ - 2.0 * reach) * unit(rng);
+      const double x = reach + (width_ - 2.0 * reach) * uniform01(rng);
+      const double y = reach + (height_ - 2.0 * reach) * uniform01(rng);
       if (depth_into_film(x, y) <= reach) continue;
       const bool overlaps = std::any_of(defects_.begin(), defects_.end(), [&](const Defect& d) {
         return std::hypot(d.x - x, d.y - y) < d.radius + radius + 2.0;
@@ -238,13 +236,14 @@ void Stem4DSpecimen::place_defects(std::uint64_t seed) {
       defect.phase = host.phase;
       defect.orientation = host.orientation;
       if (kind == DefectKind::Void) {
-        defect.depth = 0.5 + 0.4 * unit(rng);
+        defect.depth = 0.5 + 0.4 * uniform01(rng);
       } else {
         // A precipitate of one of the other phases, in an orientation of its own.
-        const auto offset = std::uniform_int_distribution<int>(1, 2)(rng);
+        const auto offset = 1 + static_cast<int>(uniform_below(rng, kPhaseCount - 1));
         defect.phase = (host.phase + offset) % static_cast<int>(kPhases.size());
         defect.orientation =
-            unit(rng) * symmetry_angle(kPhases[static_cast<std::size_t>(defect.phase)].lattice);
+            uniform01(rng) *
+            symmetry_angle(kPhases[static_cast<std::size_t>(defect.phase)].lattice);
       }
       defects_.push_back(defect);
       return;
@@ -302,7 +301,7 @@ void Stem4DSpecimen::place_defects(std::uint64_t seed) {
     const Grain& grain = grains_[g];
     const Phase& phase = kPhases[static_cast<std::size_t>(grain.phase)];
     const double space = room[g];
-    const double direction = kTwoPi * unit(rng);
+    const double direction = kTwoPi * uniform01(rng);
     Defect dipole;
     dipole.kind = DefectKind::DislocationDipole;
     dipole.x = grain.x + 0.3 * space * std::cos(direction);

@@ -17,7 +17,7 @@ TEST(PoissonCounter, EachPixelIsPoissonWhetherBrightOrDim) {
   constexpr double kDark = 0.05;
   constexpr int kDraws = 20000;
   PoissonCounter counter;
-  std::mt19937_64 rng(3);
+  Xoshiro256 rng(3);
   std::vector<std::uint32_t> out(expected.size());
   std::vector<double> sum(expected.size(), 0.0);
   std::vector<double> sum2(expected.size(), 0.0);
@@ -46,8 +46,8 @@ TEST(PoissonCounter, SameGeneratorStateSameCounts) {
   const std::vector<double> expected(1000, 0.7);
   PoissonCounter a;
   PoissonCounter b;
-  std::mt19937_64 ra(9);
-  std::mt19937_64 rb(9);
+  Xoshiro256 ra(9);
+  Xoshiro256 rb(9);
   std::vector<std::uint16_t> oa(1000);
   std::vector<std::uint16_t> ob(1000);
   a.count(expected, 0.0, ra, std::span<std::uint16_t>(oa));
@@ -58,7 +58,7 @@ TEST(PoissonCounter, SameGeneratorStateSameCounts) {
 TEST(PoissonCounter, SaturatesAtTheTypesMaximum) {
   const std::vector<double> expected = {1000.0, 2.0, 1e6};
   PoissonCounter counter;
-  std::mt19937_64 rng(1);
+  Xoshiro256 rng(1);
   std::vector<std::uint8_t> out(3);
   counter.count(expected, 0.0, rng, std::span<std::uint8_t>(out));
   EXPECT_EQ(out[0], 255);
@@ -68,7 +68,7 @@ TEST(PoissonCounter, SaturatesAtTheTypesMaximum) {
 
 TEST(PoissonCounter, RejectsBadInput) {
   PoissonCounter counter;
-  std::mt19937_64 rng(1);
+  Xoshiro256 rng(1);
   std::vector<std::uint16_t> out(2);
   EXPECT_THROW(counter.count(std::vector<double>{1.0}, 0.0, rng, std::span<std::uint16_t>(out)),
                std::invalid_argument);

@@ -5,10 +5,11 @@
 #include <array>
 #include <cmath>
 #include <numbers>
-#include <random>
 #include <set>
 #include <stdexcept>
 #include <vector>
+
+#include "edgeloop/sims/random.hpp"
 
 namespace edgeloop::sims {
 namespace {
@@ -300,12 +301,11 @@ TEST(Stem4DSpecimen, ADislocationDipoleStrainsItsGrain) {
 
 TEST(Stem4DSpecimen, ANeighbourhoodAnswersLikeTheWholeSpecimen) {
   const Stem4DSpecimen specimen(1, 1024, 1024);
-  std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  Xoshiro256 rng(7);
   // Centres chosen to include the hole's edge, grain boundaries and every defect.
   std::vector<std::array<double, 2>> centres = {{145, 145}, {204.8, 0.5}};
   for (const Defect& d : specimen.defects()) centres.push_back({d.x, d.y});
-  for (int k = 0; k < 40; ++k) centres.push_back({1024 * unit(rng), 1024 * unit(rng)});
+  for (int k = 0; k < 40; ++k) centres.push_back({1024 * uniform01(rng), 1024 * uniform01(rng)});
   int uniform = 0;
   int mixed = 0;
   for (const auto& [cx, cy] : centres) {
@@ -314,8 +314,8 @@ TEST(Stem4DSpecimen, ANeighbourhoodAnswersLikeTheWholeSpecimen) {
     const SpecimenPoint centre = specimen.at(cx, cy);
     bool all_same = true;
     for (int k = 0; k < 200; ++k) {
-      const double r = radius * std::sqrt(unit(rng));
-      const double angle = 2.0 * std::numbers::pi * unit(rng);
+      const double r = radius * std::sqrt(uniform01(rng));
+      const double angle = 2.0 * std::numbers::pi * uniform01(rng);
       const double x = cx + r * std::cos(angle);
       const double y = cy + r * std::sin(angle);
       const SpecimenPoint whole = specimen.at(x, y);

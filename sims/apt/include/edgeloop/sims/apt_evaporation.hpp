@@ -7,8 +7,8 @@
 
 #include "edgeloop/sims/apt_detector.hpp"
 #include "edgeloop/sims/apt_evaporation_sequence.hpp"
-#include "edgeloop/sims/apt_random.hpp"
 #include "edgeloop/sims/apt_specimen.hpp"
+#include "edgeloop/sims/random.hpp"
 
 namespace edgeloop::sims {
 
@@ -106,7 +106,7 @@ class AptEvaporation {
   const AptDetector* detector_;
   AptEvaporationSettings settings_;
   AptEvaporationSequence sequence_;
-  detail::AptRng rng_;
+  Xoshiro256 rng_;
   std::vector<double> doubly_charged_;
   std::vector<std::uint64_t> evaporated_;
   std::vector<std::uint64_t> in_view_;

@@ -85,7 +85,8 @@ class SaxsDetector {
 
   // Noise-free expected counts; masked pixels get 0. out.size() == pixel_count().
   void expected(const IntensityCurve& curve, const Exposure& exposure, std::span<double> out) const;
-  // Poisson counts for an expected image drawn from `noise_seed`; the value for masked pixels
+  // Poisson counts for an expected image drawn from `noise_seed` (random.hpp's generator and
+  // Poisson draw, so the same frame with every standard library); the value for masked pixels
   // is the type's maximum, counts saturate at maximum - 1. T is std::uint16_t or std::uint32_t.
   template <class T>
   void render(std::span<const double> expected, std::uint64_t noise_seed, std::span<T> out) const;

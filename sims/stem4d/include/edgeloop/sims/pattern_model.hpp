@@ -42,8 +42,8 @@ struct ProbeState {
 // frame again when revisited with the same probe state. The dose and defocus are deliberately
 // not in the seed: each frame is still an exact Poisson draw, and a frame stays a function of
 // (seed, position, probe state); only frames at one position under different probe states
-// share their random numbers (their noise is correlated, not independent). Frames are
-// reproducible for one standard library; distributions are not specified bit for bit.
+// share their random numbers (their noise is correlated, not independent). The draws are
+// random.hpp's, not <random>'s distributions, so a frame is the same with every standard library.
 //
 // render() reuses scratch buffers: use one model per thread. The const calls, expected()
 // included, may run concurrently with each other.
