@@ -1,5 +1,7 @@
 #include "edgeloop/sims/apt_device.hpp"
 
+#include "edgeloop/sims/echo.hpp"
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -136,11 +138,16 @@ CommandOutcome AptDevice::execute(std::string_view actuator, std::span<const dou
       paused_ = value == 1.0;
     }
   } else {
-    outcome = CommandOutcome::rejected("unknown actuator '" + std::string(actuator) +
+    outcome = CommandOutcome::rejected("unknown actuator '" + echo(actuator) +
                                        "' (apt has pulse_rate, detection_rate, pause)");
   }
   if (outcome.status == wire::AckStatus::Done) last_command_seq_ = seq;
   return outcome;
+}
+
+std::uint64_t AptDevice::abort() {
+  paused_ = true;
+  return 0;
 }
 
 std::vector<std::pair<std::string, std::vector<double>>> AptDevice::readbacks() const {

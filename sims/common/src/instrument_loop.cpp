@@ -10,17 +10,12 @@
 #include "edgeloop/core/bytes.hpp"
 #include "edgeloop/core/clock.hpp"
 #include "edgeloop/core/wire_builders.hpp"
+#include "edgeloop/sims/echo.hpp"
 
 namespace edgeloop::sims {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Reasons echo what the peer sent; bounded, because they are logged and kept in the ack cache.
-std::string echo_name(const std::string& name) {
-  constexpr std::size_t kShown = 64;
-  return name.size() <= kShown ? name : name.substr(0, kShown) + "...";
-}
 
 std::string_view status_name(wire::AckStatus status) {
   switch (status) {
@@ -108,16 +103,20 @@ void InstrumentLoop::run(const std::stop_token& stop) {
     auto until = std::min(next_heartbeat_, now + kPollInterval);
     if (device_.has_data()) until = std::max(now, std::min(until, next_data_due()));
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
-    // While it owes data to a command (a scan position's frame, an acquire's frames), the
-    // instrument is busy acquiring and takes no new command, as a scan engine or detector
-    // would: a command's ack then means the hardware has started on it, and the daemon's window
-    // of commands in flight is a window of real acquisitions. A free-running stream (APT) does
-    // not hold commands back. Otherwise: one command, then one data message if one is due.
-    const bool busy = device_.data_owed();
-    std::array<zmq::pollitem_t, 1> items{
-        {{sockets_->commands.handle(), 0, static_cast<short>(busy ? 0 : ZMQ_POLLIN), 0}}};
+    // While it owes data to a command (a scan position's frame, an acquire's frames) the
+    // instrument is busy acquiring, as a scan engine or detector would: new commands wait in
+    // arrival order, so an ack means the hardware has started on its command and the daemon's
+    // window of commands in flight is a window of real acquisitions. Retries and `abort` are
+    // answered at once even then. A free-running stream (APT) keeps nothing waiting.
+    // Otherwise: one command, then one data message if one is due.
+    std::array<zmq::pollitem_t, 1> items{{{sockets_->commands.handle(), 0, ZMQ_POLLIN, 0}}};
     zmq::poll(items.data(), items.size(), wait);
-    if ((items[0].revents & ZMQ_POLLIN) != 0) serve_one_command();
+    if ((items[0].revents & ZMQ_POLLIN) != 0) receive_command();
+    if (!device_.data_owed() && !deferred_.empty()) {
+      const zmq::message_t next = std::move(deferred_.front());
+      deferred_.pop_front();
+      handle_command(bytes_of(next));
+    }
     if (!stop.stop_requested() && device_.has_data() && Clock::now() >= next_data_due()) {
       send_data();
     }
@@ -132,9 +131,9 @@ void InstrumentLoop::run(const std::stop_token& stop) {
   stop_ = nullptr;
 }
 
-bool InstrumentLoop::serve_one_command() {
+void InstrumentLoop::receive_command() {
   zmq::message_t message;
-  if (!sockets_->commands.recv(message, zmq::recv_flags::dontwait)) return false;
+  if (!sockets_->commands.recv(message, zmq::recv_flags::dontwait)) return;
   if (message.more()) {
     // A command is one part; drop the whole multipart message.
     while (message.more()) {
@@ -142,10 +141,36 @@ bool InstrumentLoop::serve_one_command() {
     }
     counters_.add("commands.invalid.multipart");
     logger_->warn("dropped a multipart message on the command socket");
-    return true;
+    return;
   }
-  handle_command(bytes_of(message));
-  return true;
+  if (!device_.data_owed() && deferred_.empty()) {
+    handle_command(bytes_of(message));
+    return;
+  }
+  // Busy: invalid messages, retries of answered commands and `abort` are dealt with now; the
+  // rest wait their turn, a bounded number of them.
+  const auto decoded = decode<wire::Command>(bytes_of(message), command_scratch_);
+  const auto* const* command = std::get_if<const wire::Command*>(&decoded);
+  if (command == nullptr ||
+      acks_.find(from_wire((*command)->run_id()), (*command)->seq()) != nullptr ||
+      ((*command)->actuator() != nullptr && (*command)->actuator()->string_view() == kAbort)) {
+    handle_command(bytes_of(message));
+    return;
+  }
+  if (deferred_.size() >= kMaxWaitingCommands) {
+    commands_received_.fetch_add(1, std::memory_order_relaxed);
+    counters_.add("commands.busy");
+    // Not remembered as the command's answer: a retry once the queue has room is executed.
+    const auto* actuator = (*command)->actuator();
+    answer(from_wire((*command)->run_id()), (*command)->seq(),
+           actuator == nullptr ? std::string_view() : actuator->string_view(),
+           CommandOutcome::rejected(fmt::format(
+               "instrument busy: {} commands are already waiting; send abort or retry later",
+               deferred_.size())),
+           /*remember=*/false);
+    return;
+  }
+  deferred_.push_back(std::move(message));
 }
 
 void InstrumentLoop::handle_command(std::span<const std::byte> bytes) {
@@ -174,32 +199,45 @@ void InstrumentLoop::handle_command(std::span<const std::byte> bytes) {
   if (command.target() != nullptr)
     target.assign(command.target()->begin(), command.target()->end());
 
-  AckFields ack;
+  CommandOutcome outcome;
   const std::uint64_t deadline = command.deadline_wall_ns();
   if (deadline != 0 && wall_now() > deadline) {
-    ack.status = wire::AckStatus::Expired;
-    ack.reason = "deadline passed";
+    outcome = {wire::AckStatus::Expired, "deadline passed", {}};
+  } else if (actuator == kAbort) {
+    if (target.empty()) {
+      const std::uint64_t dropped = device_.abort();
+      logger_->info("abort: {} data messages owed were dropped", dropped);
+      outcome = CommandOutcome::done({static_cast<double>(dropped)});
+    } else {
+      outcome = CommandOutcome::rejected("abort takes no target");
+    }
   } else {
     // Frames of this command belong to its run; numbering restarts with each new run.
     if (run != current_run_) {
       current_run_ = run;
       next_sequence_ = 0;
     }
-    CommandOutcome outcome = device_.execute(actuator, target, seq);
-    ack.status = outcome.status;
-    ack.reason = std::move(outcome.reason);
-    ack.readback = std::move(outcome.readback);
+    outcome = device_.execute(actuator, target, seq);
   }
+  answer(run, seq, actuator, std::move(outcome));
+}
+
+void InstrumentLoop::answer(const Uuid& run, std::uint64_t seq, std::string_view actuator,
+                            CommandOutcome outcome, bool remember) {
+  AckFields ack;
+  ack.status = outcome.status;
+  ack.reason = std::move(outcome.reason);
+  ack.readback = std::move(outcome.readback);
   ack.run_id = run;
   ack.seq = seq;
   ack.completed_wall_ns = wall_ns();
   const auto encoded = build_ack(ack);
-  acks_.insert(run, seq, bytes_of(encoded));
+  if (remember) acks_.insert(run, seq, bytes_of(encoded));
   counters_.add(fmt::format("acks.{}", status_name(ack.status)));
   if (ack.status == wire::AckStatus::Done) {
-    logger_->debug("command {} of run {}: {} done", seq, run.str(), echo_name(actuator));
+    logger_->debug("command {} of run {}: {} done", seq, run.str(), echo(actuator));
   } else {
-    logger_->info("command {} of run {}: {} {} ({})", seq, run.str(), echo_name(actuator),
+    logger_->info("command {} of run {}: {} {} ({})", seq, run.str(), echo(actuator),
                   status_name(ack.status), ack.reason);
   }
   if (config_.faults.ack_delay.count() > 0) {

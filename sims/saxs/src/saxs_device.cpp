@@ -1,5 +1,7 @@
 #include "edgeloop/sims/saxs_device.hpp"
 
+#include "edgeloop/sims/echo.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -20,16 +22,6 @@ namespace {
 constexpr std::size_t kMaxQueuedAcquisitions = 256;
 
 constexpr std::string_view kActuators = "stage_x, stage_y, temperature, exposure, shutter, acquire";
-
-// An actuator name from the network, fit to quote in a reason: printable, and short.
-std::string printable(std::string_view name) {
-  std::string out;
-  for (const char c : name.substr(0, 40)) {
-    out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  }
-  if (name.size() > 40) out += "...";
-  return out;
-}
 
 CommandOutcome rejected(std::string reason, double unchanged) {
   return {wire::AckStatus::Rejected, std::move(reason), {unchanged}};
@@ -97,7 +89,7 @@ CommandOutcome SaxsDevice::execute(std::string_view actuator, std::span<const do
   } else if (actuator == "acquire") {
     current = static_cast<double>(frames_owed_);
   } else {
-    return CommandOutcome::rejected("unknown actuator '" + printable(actuator) +
+    return CommandOutcome::rejected("unknown actuator '" + echo(actuator) +
                                     "' (SAXS actuators: " + std::string(kActuators) + ")");
   }
   if (field != nullptr) current = *field;
@@ -166,6 +158,13 @@ CommandOutcome SaxsDevice::acquire(double value, std::uint64_t seq) {
   pending_.push_back({state_, frames, seq});
   frames_owed_ += frames;
   return CommandOutcome::done({static_cast<double>(frames_owed_)});
+}
+
+std::uint64_t SaxsDevice::abort() {
+  std::uint64_t dropped = 0;
+  for (const Acquisition& acquisition : pending_) dropped += acquisition.frames;
+  pending_.clear();
+  return dropped;
 }
 
 std::vector<std::pair<std::string, std::vector<double>>> SaxsDevice::readbacks() const {

@@ -12,6 +12,7 @@
 #include "edgeloop/core/wire_builders.hpp"
 #include "edgeloop/formats/h5_file.hpp"
 #include "edgeloop/sims/diffraction_model.hpp"
+#include "edgeloop/sims/echo.hpp"
 #include "edgeloop/sims/phase_object_model.hpp"
 
 namespace edgeloop::sims {
@@ -162,11 +163,9 @@ CommandOutcome Stem4DDevice::execute(std::string_view actuator, std::span<const 
     defocus_nm_ = target[0];
     return CommandOutcome::done({defocus_nm_});
   }
-  constexpr std::size_t kShownName = 64;
-  const std::string name(actuator.substr(0, kShownName));
   return CommandOutcome::rejected(fmt::format(
-      "unknown actuator '{}{}' (this instrument has scan_position, beam_blank, dwell, defocus)",
-      name, actuator.size() > kShownName ? "..." : ""));
+      "unknown actuator '{}' (this instrument has scan_position, beam_blank, dwell, defocus)",
+      echo(actuator)));
 }
 
 CommandOutcome Stem4DDevice::move(std::span<const double> target, std::uint64_t seq) {
@@ -194,6 +193,12 @@ CommandOutcome Stem4DDevice::move(std::span<const double> target, std::uint64_t 
            .electrons = electrons_per_position(), .defocus_nm = defocus_nm_, .blanked = blanked_},
        dwell_us_});
   return CommandOutcome::done({position_[0], position_[1]});
+}
+
+std::uint64_t Stem4DDevice::abort() {
+  const std::uint64_t dropped = pending_.size();
+  pending_.clear();
+  return dropped;
 }
 
 std::vector<std::pair<std::string, std::vector<double>>> Stem4DDevice::readbacks() const {

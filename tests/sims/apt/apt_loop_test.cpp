@@ -65,7 +65,7 @@ TEST(AptLoop, RealtimeChunksArePacedByThePulseRate) {
   AptConfig config = test::fast_apt_config();
   config.realtime = true;
   config.pulses_per_chunk = 4000;  // 20 ms at 200 kHz
-  AptDevice device(config);  // outlives the loop running it
+  AptDevice device(config);        // outlives the loop running it
   LoopHarness harness;
   ASSERT_NE(harness.start(device), nullptr);
   ASSERT_NE(harness.send_and_ack(harness.command(1, "pause", {0})), nullptr);

@@ -43,6 +43,12 @@ class CountingDevice final : public SimDevice {
     }
     return CommandOutcome::rejected("no such thing");
   }
+  std::uint64_t abort() override {
+    const std::uint64_t dropped = owed;
+    owed = 0;
+    streaming = false;
+    return dropped;
+  }
   std::vector<std::pair<std::string, std::vector<double>>> readbacks() const override {
     return {{"owed", {static_cast<double>(owed)}}};
   }
@@ -204,6 +210,34 @@ TEST(InstrumentLoopTest, DataSlowerThanItsPeriodIsCountedLate) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(receive_frame(*harness.pull, kWait));
   harness.stop();
   EXPECT_EQ(harness.loop->counters().value("data.late"), 3U);
+}
+
+TEST(InstrumentLoopTest, BusyInstrumentKeepsCommandsInOrderAndHonoursAbort) {
+  CountingDevice device;  // outlives the loop running it
+  device.period_value = 50ms;
+  LoopHarness harness;
+  ASSERT_NE(harness.start(device), nullptr);
+  ASSERT_NE(harness.send_and_ack(harness.command(1, "acquire", {100})), nullptr);
+  // Busy for about 5 s: these wait, in order, instead of being lost or refused.
+  harness.commands->send_command(harness.command(2, "acquire", {1}));
+  harness.commands->send_command(harness.command(3, "stream", {0}));
+  EXPECT_EQ(harness.commands->next_ack(300ms), nullptr) << "nothing executes while busy";
+  // A retry of an answered command and an abort are answered at once.
+  ASSERT_NE(harness.send_and_ack(harness.command(1, "acquire", {100})), nullptr);
+  const auto* abort = harness.send_and_ack(harness.command(4, "abort", {}));
+  ASSERT_NE(abort, nullptr);
+  EXPECT_EQ(abort->seq(), 4U);
+  EXPECT_EQ(abort->status(), wire::AckStatus::Done);
+  ASSERT_EQ(abort->readback()->size(), 1U);
+  EXPECT_GT(abort->readback()->Get(0), 80.0) << "most of the 100 frames were dropped";
+  // Then the waiting commands run, in the order they came.
+  const auto* second = harness.commands->next_ack(kWait);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->seq(), 2U);
+  harness.stop();
+  EXPECT_EQ(device.executed, (std::vector<std::uint64_t>{1, 2}))
+      << "3 still waits behind the frame of 2 when the loop stops";
+  EXPECT_EQ(harness.loop->counters().value("commands.duplicate"), 1U);
 }
 
 TEST(InstrumentLoopTest, StopDeliversDataOwedToAckedCommands) {

@@ -51,6 +51,8 @@ class AptDevice final : public SimDevice {
   std::string_view stream() const override { return kStream; }
   CommandOutcome execute(std::string_view actuator, std::span<const double> target,
                          std::uint64_t seq) override;
+  // Pauses the stream (nothing is owed to a command: 0).
+  std::uint64_t abort() override;
   std::vector<std::pair<std::string, std::vector<double>>> readbacks() const override;
   bool has_data() const override { return !paused_ && !exhausted(); }
   bool data_owed() const override { return false; }

@@ -7,10 +7,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
 #include <stop_token>
+#include <string_view>
 #include <vector>
 #include <zmq.hpp>
 
@@ -32,8 +34,8 @@ namespace edgeloop::sims {
 //  - data: PUSH connected to the daemon's PULL, one message per frame or event chunk, sent
 //    after the ack of the command that caused it. A full receiver blocks the sender (lossless),
 //    while heartbeats go on, until the message goes or stop is requested.
-//  - while the device owes data to a command, no new command is taken (the hardware is busy);
-//    otherwise commands and data interleave one at a time, so neither starves the other.
+//  - while the device owes data to a command, new commands wait (the hardware is busy), except
+//    retries and `abort`; otherwise commands and data interleave one at a time.
 //
 // run() owns the sockets and all mutable state; counters() may be read from any thread.
 class InstrumentLoop {
@@ -42,6 +44,11 @@ class InstrumentLoop {
   static constexpr std::chrono::milliseconds kPollInterval{50};
   // After a stop, data owed to commands already acked is still delivered for this long.
   static constexpr std::chrono::milliseconds kStopGrace{2000};
+  // Every instrument's actuator that stops the acquisition in hand (SimDevice::abort); its ack
+  // reads back how many owed data messages were dropped. Answered even while busy.
+  static constexpr std::string_view kAbort = "abort";
+  // Commands that may wait while the instrument is busy; more are rejected ("busy").
+  static constexpr std::size_t kMaxWaitingCommands = 256;
 
   // The device and context must outlive run(); tests share their context to use inproc://.
   InstrumentLoop(SimCommonConfig config, SimDevice& device, zmq::context_t& context,
@@ -56,7 +63,8 @@ class InstrumentLoop {
   void run(const std::stop_token& stop);
 
   const SimCommonConfig& config() const { return config_; }
-  // "commands.received", "commands.invalid.<reason>", "commands.duplicate", "acks.<status>",
+  // "commands.received", "commands.invalid.<reason>", "commands.duplicate", "commands.busy",
+  // "acks.<status>",
   // "data.sent", "data.dropped" (unsent at stop), "data.late" (slower to make than its period
   // in real time), "status.sent", "dealer.dropped",
   // "faults.<kind>" for each injected fault.
@@ -68,8 +76,11 @@ class InstrumentLoop {
 
   void open_sockets();
   void close_sockets();
-  bool serve_one_command();
+  void receive_command();
   void handle_command(std::span<const std::byte> bytes);
+  // Sends (and, when `remember`, caches for retries) the ack of one command.
+  void answer(const Uuid& run, std::uint64_t seq, std::string_view actuator, CommandOutcome outcome,
+              bool remember = true);
   void send_data();
   bool push(std::vector<zmq::message_t>& parts);
   void pause_everything(std::chrono::milliseconds duration);
@@ -96,8 +107,9 @@ class InstrumentLoop {
   std::uint64_t next_sequence_ = 0;
   std::chrono::steady_clock::time_point next_heartbeat_{};
   std::optional<std::chrono::steady_clock::time_point> last_data_{};
-  bool pushing_ = false;            // a data message is waiting for room at the receiver
-  AlignedScratch command_scratch_;  // an aligned copy of a command that arrived misaligned
+  bool pushing_ = false;                 // a data message is waiting for room at the receiver
+  AlignedScratch command_scratch_;       // an aligned copy of a command that arrived misaligned
+  std::deque<zmq::message_t> deferred_;  // commands waiting while the device is busy
 };
 
 }  // namespace edgeloop::sims

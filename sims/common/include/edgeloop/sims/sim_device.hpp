@@ -63,6 +63,10 @@ class SimDevice {
   virtual CommandOutcome execute(std::string_view actuator, std::span<const double> target,
                                  std::uint64_t seq) = 0;
 
+  // Stops the acquisition in hand, as an operator's abort does: data owed to commands is
+  // dropped and a free-running stream pauses. Returns how many owed messages were dropped.
+  virtual std::uint64_t abort() = 0;
+
   // Actuator name -> current value, for heartbeats.
   virtual std::vector<std::pair<std::string, std::vector<double>>> readbacks() const = 0;
   virtual bool interlock() const { return false; }

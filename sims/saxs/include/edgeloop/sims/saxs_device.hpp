@@ -68,6 +68,7 @@ class SaxsDevice final : public SimDevice {
   std::string_view stream() const override { return kStream; }
   CommandOutcome execute(std::string_view actuator, std::span<const double> target,
                          std::uint64_t seq) override;
+  std::uint64_t abort() override;
   std::vector<std::pair<std::string, std::vector<double>>> readbacks() const override;
   bool has_data() const override { return frames_owed_ > 0; }
   bool data_owed() const override { return frames_owed_ > 0; }

@@ -34,6 +34,7 @@ class Stem4DDevice final : public SimDevice {
   std::string_view stream() const override { return kStream; }
   CommandOutcome execute(std::string_view actuator, std::span<const double> target,
                          std::uint64_t seq) override;
+  std::uint64_t abort() override;
   std::vector<std::pair<std::string, std::vector<double>>> readbacks() const override;
   bool has_data() const override { return !pending_.empty(); }
   bool data_owed() const override { return !pending_.empty(); }
