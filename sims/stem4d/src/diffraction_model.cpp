@@ -119,17 +119,18 @@ void DiffractionModel::add_discs(const Pattern& pattern, std::span<double> out) 
 }
 
 void DiffractionModel::render_counts(double x, double y, const ProbeState& probe, Counts out) {
-  std::visit([&](auto pixels) { render_typed(x, y, probe.electrons, pixels); }, out);
+  std::visit([&](auto pixels) { render_typed(x, y, probe.electrons, probe.visit, pixels); }, out);
 }
 
 template <class T>
-void DiffractionModel::render_typed(double x, double y, double electrons, std::span<T> out) {
+void DiffractionModel::render_typed(double x, double y, double electrons, std::uint32_t visit,
+                                    std::span<T> out) {
   const Pattern pattern = pattern_at(x, y, electrons);
   std::fill(rate_.begin(), rate_.end(), 0.0);
   add_discs(pattern, rate_);
   psf_.apply(rate_, size());
 
-  Xoshiro256 rng(noise_seed(x, y));
+  Xoshiro256 rng(noise_seed(x, y, visit));
   for (std::size_t p = 0; p < out.size(); ++p) {
     const double rate = rate_[p];
     out[p] = 0;

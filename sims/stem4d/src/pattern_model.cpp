@@ -42,10 +42,10 @@ double PatternModel::spot_radius(int phase) const {
   return phases[static_cast<std::size_t>(phase)].g_per_nm * pixels_per_inverse_nm();
 }
 
-std::uint64_t PatternModel::noise_seed(double x, double y) const {
-  return detail::derive_seed({detail::kNoiseStream, seed_,
-                              std::bit_cast<std::uint64_t>(std::llround(x)),
-                              std::bit_cast<std::uint64_t>(std::llround(y))});
+std::uint64_t PatternModel::noise_seed(double x, double y, std::uint32_t visit) const {
+  // The exact position (+0.0 for -0.0, so one point has one stream) and the visit number.
+  const auto bits = [](double v) { return std::bit_cast<std::uint64_t>(v == 0.0 ? 0.0 : v); };
+  return detail::derive_seed({detail::kNoiseStream, seed_, bits(x), bits(y), visit});
 }
 
 std::vector<double> PatternModel::gaussian_halo(double sigma) const {

@@ -639,7 +639,7 @@ void PhaseObjectModel::render_counts(double x, double y, const ProbeState& probe
   Workspace& work = engine_->work;
   compute(x, y, probe, work);
   engine_->psf.apply(work.pattern, size());
-  Xoshiro256 rng(noise_seed(x, y));
+  Xoshiro256 rng(noise_seed(x, y, probe.visit));
   std::visit(
       [&](auto pixels) {
         counter_.count(work.pattern, detector().dark_counts_per_pixel, rng, pixels);

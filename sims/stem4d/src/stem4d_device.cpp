@@ -14,6 +14,7 @@
 #include "edgeloop/sims/diffraction_model.hpp"
 #include "edgeloop/sims/echo.hpp"
 #include "edgeloop/sims/phase_object_model.hpp"
+#include "edgeloop/sims/seeding.hpp"
 
 namespace edgeloop::sims {
 namespace {
@@ -187,11 +188,21 @@ CommandOutcome Stem4DDevice::move(std::span<const double> target, std::uint64_t 
         fmt::format("{} frames are already waiting to be sent; retry later", pending_.size()));
   }
   position_ = {target[0], target[1]};
-  pending_.push_back(
-      {target[0], target[1], seq,
-       ProbeState{
-           .electrons = electrons_per_position(), .defocus_nm = defocus_nm_, .blanked = blanked_},
-       dwell_us_});
+  // The key mixes the exact bits of both coordinates; +0.0 stands for -0.0.
+  const auto bits = [](double v) { return std::bit_cast<std::uint64_t>(v == 0.0 ? 0.0 : v); };
+  const std::uint64_t key = detail::derive_seed({bits(target[0]), bits(target[1])});
+  std::uint32_t visit = 0;
+  if (const auto it = visits_.find(key); it != visits_.end()) {
+    visit = ++it->second;
+  } else if (visits_.size() < kMaxTracked) {
+    visits_.emplace(key, 0U);
+  }
+  pending_.push_back({target[0], target[1], seq,
+                      ProbeState{.electrons = electrons_per_position(),
+                                 .defocus_nm = defocus_nm_,
+                                 .blanked = blanked_,
+                                 .visit = visit},
+                      dwell_us_});
   return CommandOutcome::done({position_[0], position_[1]});
 }
 

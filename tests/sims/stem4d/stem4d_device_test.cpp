@@ -445,6 +445,18 @@ TEST(Stem4DDevice, SameSeedGivesIdenticalFramesAndOtherSeedsDiffer) {
   }
 }
 
+TEST(Stem4DDevice, RevisitingAPositionIsANewExposure) {
+  Stem4DDevice device(small_config(11));
+  const auto first = payload_at(device, 30, 20);
+  const auto again = payload_at(device, 30, 20);
+  EXPECT_NE(first, again) << "repeated frames must have independent noise to average";
+  Stem4DDevice other(small_config(11));
+  (void)payload_at(other, 50, 40);  // another path to the same first visit
+  EXPECT_EQ(payload_at(other, 30, 20), first);
+  EXPECT_EQ(payload_at(other, 30, 20), again);
+  EXPECT_NE(payload_at(other, 30.25, 20), first) << "a nearby position is not the same one";
+}
+
 TEST(Stem4DDevice, DwellSetsDoseAndExposure) {
   Stem4DDevice device(small_config(3));
   const auto total_counts = [&](double x, double y) {

@@ -67,7 +67,7 @@ class DiffractionModel final : public PatternModel {
   void expected_counts(double x, double y, const ProbeState& probe,
                        std::span<double> out) const override;
   template <class T>
-  void render_typed(double x, double y, double electrons, std::span<T> out);
+  void render_typed(double x, double y, double electrons, std::uint32_t visit, std::span<T> out);
 
   Pattern pattern_at(double x, double y, double electrons) const;
   // Adds each disc's expected counts, normalised over pixels so a disc holds exactly its

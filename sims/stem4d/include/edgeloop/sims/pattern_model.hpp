@@ -30,6 +30,9 @@ struct ProbeState {
   double electrons = 0.0;   // dose at this position: beam current x dwell time / e
   double defocus_nm = 0.0;  // within +-PatternModel::max_defocus_nm()
   bool blanked = false;     // a blanked beam leaves dark counts only
+  // How often the probe has been at exactly this position before: a revisit is a new exposure
+  // with its own noise, so averaging repeated frames reduces it as on the instrument.
+  std::uint32_t visit = 0;
 };
 
 // The public calls validate their arguments (std::invalid_argument) and hand over to the
@@ -37,13 +40,13 @@ struct ProbeState {
 // semi-angles, so the bright-field disc has a radius of size/12 pixels and a phase's discs sit
 // at g lambda / alpha disc radii from the centre.
 //
-// Noise: render() draws Poisson counts from a generator seeded by (seed, round(x), round(y))
-// alone, so a position gives the same frame whatever order a scan visits it in, and the same
-// frame again when revisited with the same probe state. The dose and defocus are deliberately
-// not in the seed: each frame is still an exact Poisson draw, and a frame stays a function of
-// (seed, position, probe state); only frames at one position under different probe states
-// share their random numbers (their noise is correlated, not independent). The draws are
-// random.hpp's, not <random>'s distributions, so a frame is the same with every standard library.
+// Noise: render() draws Poisson counts from a generator seeded by (seed, x, y, probe.visit),
+// with the exact bits of x and y, so the first visit to a position gives the same frame
+// whatever order a scan visits it in (scan strategies are compared on the same measurements),
+// and each revisit is a fresh exposure. The dose and defocus are deliberately not in the seed:
+// each frame is still an exact Poisson draw; only frames of one visit under different probe
+// states share their random numbers. The draws are random.hpp's, not <random>'s
+// distributions, so a frame is the same with every standard library.
 //
 // render() reuses scratch buffers: use one model per thread. The const calls, expected()
 // included, may run concurrently with each other.
@@ -95,7 +98,7 @@ class PatternModel {
   PatternModel(const PatternModel&) = default;
   PatternModel(PatternModel&&) = default;
 
-  std::uint64_t noise_seed(double x, double y) const;
+  std::uint64_t noise_seed(double x, double y, std::uint32_t visit) const;
   // A diffuse (thermal and inelastic) background: a Gaussian of `sigma` pixels about the
   // centre, each pixel its exact integral, cut at the detector's edge and renormalised so it
   // sums to 1.

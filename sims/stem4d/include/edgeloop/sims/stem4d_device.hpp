@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "edgeloop/sims/pattern_model.hpp"
@@ -71,6 +72,10 @@ class Stem4DDevice final : public SimDevice {
   // The configured limit, or less where the model's probe window cannot hold a wider probe.
   double max_defocus_nm_;
   std::deque<Acquisition> pending_;
+  // Visits so far per exact position, for the noise of revisits. Bounded: past kMaxTracked
+  // distinct positions, new ones count as first visits.
+  static constexpr std::size_t kMaxTracked = std::size_t{1} << 22;
+  std::unordered_map<std::uint64_t, std::uint32_t> visits_;
   std::vector<std::uint8_t> pixels_u8_;
   std::vector<std::uint16_t> pixels_u16_;
   std::vector<std::uint32_t> pixels_u32_;
