@@ -1,9 +1,16 @@
 #include "edgeloop/sims/apt_replay.hpp"
 
+#include <string>
+
+#include "edgeloop/formats/apt_file_error.hpp"
+
 namespace edgeloop::sims {
 namespace {
 
 constexpr std::size_t kBatchRecords = 4096;
+// Far beyond any atom probe (tens of hits per pulse at most), and 48 MB as events on the wire:
+// a file that puts more than this into one chunk's pulses is damaged, not a measurement.
+constexpr std::size_t kMaxHitsPerChunk = 2'000'000;
 
 }  // namespace
 
@@ -45,6 +52,12 @@ double AptReplay::run(std::uint64_t first_pulse, std::uint64_t pulses, std::vect
     // Chunks follow each other from pulse 0, so a hit is never before its chunk.
     if (first) voltage_ = pending_voltage_;
     first = false;
+    if (out.size() >= kMaxHitsPerChunk) {
+      throw formats::AptFileError(reader_.path().string(), "",
+                                  "more than 2000000 hits within pulses " +
+                                      std::to_string(first_pulse) + ".." + std::to_string(end) +
+                                      " (delta_pulse damaged?)");
+    }
     out.push_back(pending_);
     has_pending_ = false;
   }

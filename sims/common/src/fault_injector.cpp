@@ -8,12 +8,16 @@
 
 namespace edgeloop::sims {
 
+// Data and acks draw from separate streams: how commands and data messages interleave depends
+// on timing, and must not change which messages are hit.
 FaultInjector::FaultInjector(FaultConfig config, std::uint64_t seed)
-    : config_(config), rng_(detail::derive_seed({detail::kFaultStream, seed})) {}
+    : config_(config),
+      rng_(detail::derive_seed({detail::kFaultStream, seed, 1})),
+      ack_rng_(detail::derive_seed({detail::kFaultStream, seed, 2})) {}
 
-bool FaultInjector::draw(double probability) {
+bool FaultInjector::draw(Xoshiro256& rng, double probability) {
   if (probability <= 0.0) return false;
-  return uniform01(rng_) < probability;
+  return uniform01(rng) < probability;
 }
 
 DataFault FaultInjector::next_data() {
@@ -22,14 +26,14 @@ DataFault FaultInjector::next_data() {
   fault.stall_before = config_.stall_every > 0 && n % config_.stall_every == 0;
   fault.disconnect_before = config_.disconnect_every > 0 && n % config_.disconnect_every == 0;
   // Drawn in a fixed order whatever the outcome, so one setting does not shift the others.
-  fault.drop = draw(config_.drop);
-  fault.corrupt = draw(config_.corrupt);
-  fault.duplicate = draw(config_.duplicate);
+  fault.drop = draw(rng_, config_.drop);
+  fault.corrupt = draw(rng_, config_.corrupt);
+  fault.duplicate = draw(rng_, config_.duplicate);
   return fault;
 }
 
 bool FaultInjector::drop_next_ack() {
-  return draw(config_.drop_ack);
+  return draw(ack_rng_, config_.drop_ack);
 }
 
 void FaultInjector::corrupt(std::vector<zmq::message_t>& parts) {

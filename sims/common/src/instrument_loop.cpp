@@ -281,7 +281,18 @@ void InstrumentLoop::send_data() {
   context.mono_ns = monotonic_ns();
   const auto period = device_.period();
   last_data_ = Clock::now();
-  DataMessage message = device_.produce(context);
+  DataMessage message;
+  try {
+    message = device_.produce(context);
+  } catch (const std::exception& error) {
+    // A device that cannot make its data (a damaged replay file) stops acquiring; the
+    // instrument stays up and keeps answering commands, as hardware with a fault would.
+    counters_.add("data.failed");
+    const std::uint64_t dropped = device_.abort();
+    logger_->error("cannot produce data message {}: {}; acquisition stopped ({} owed dropped)",
+                   context.sequence, error.what(), dropped);
+    return;
+  }
   // In real time, a message that takes longer to make than its period (a dwell shorter than a
   // frame takes to render) means the simulator cannot keep the pace it claims: counted.
   if (period.count() > 0 && Clock::now() - *last_data_ > period) counters_.add("data.late");

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 #include <thread>
 
 #include "edgeloop/formats/h5_file.hpp"
@@ -58,6 +59,10 @@ class CountingDevice final : public SimDevice {
   DataMessage produce(const MessageContext& context) override {
     if (owed > 0) --owed;
     if (produce_time.count() > 0) std::this_thread::sleep_for(produce_time);
+    if (fail_at == produced) {
+      fail_at = ~std::uint64_t{0};  // once
+      throw std::runtime_error("damaged source");
+    }
     FrameHeaderFields header;
     header.run_id = context.run;
     header.stream = "test/counter";
@@ -86,6 +91,7 @@ class CountingDevice final : public SimDevice {
   bool streaming = false;
   std::chrono::nanoseconds period_value{0};
   std::chrono::milliseconds produce_time{0};
+  std::uint64_t fail_at = ~std::uint64_t{0};  // produce() throws for this message
 };
 
 std::uint64_t payload_value(const test::ReceivedFrame& frame) {
@@ -234,10 +240,28 @@ TEST(InstrumentLoopTest, BusyInstrumentKeepsCommandsInOrderAndHonoursAbort) {
   const auto* second = harness.commands->next_ack(kWait);
   ASSERT_NE(second, nullptr);
   EXPECT_EQ(second->seq(), 2U);
+  const auto* third = harness.commands->next_ack(kWait);  // after the frame of 2
+  ASSERT_NE(third, nullptr);
+  EXPECT_EQ(third->seq(), 3U);
   harness.stop();
-  EXPECT_EQ(device.executed, (std::vector<std::uint64_t>{1, 2}))
-      << "3 still waits behind the frame of 2 when the loop stops";
+  EXPECT_EQ(device.executed, (std::vector<std::uint64_t>{1, 2, 3}));
   EXPECT_EQ(harness.loop->counters().value("commands.duplicate"), 1U);
+}
+
+TEST(InstrumentLoopTest, ADeviceThatCannotProduceStopsAcquiringButStaysUp) {
+  CountingDevice device;  // outlives the loop running it
+  device.fail_at = 2;
+  LoopHarness harness;
+  ASSERT_NE(harness.start(device), nullptr);
+  ASSERT_NE(harness.send_and_ack(harness.command(1, "acquire", {5})), nullptr);
+  ASSERT_TRUE(receive_frame(*harness.pull, kWait));
+  ASSERT_TRUE(receive_frame(*harness.pull, kWait));
+  EXPECT_FALSE(receive_frame(*harness.pull, kQuiet)) << "the rest was dropped";
+  const auto* ack = harness.send_and_ack(harness.command(2, "acquire", {1}));
+  ASSERT_NE(ack, nullptr) << "still answering";
+  EXPECT_EQ(ack->status(), wire::AckStatus::Done);
+  harness.stop();
+  EXPECT_EQ(harness.loop->counters().value("data.failed"), 1U);
 }
 
 TEST(InstrumentLoopTest, StopDeliversDataOwedToAckedCommands) {

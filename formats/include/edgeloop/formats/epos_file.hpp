@@ -70,6 +70,8 @@ class EposReader {
   // record for a bad value or an I/O failure.
   std::size_t read(std::span<EposRecord> out);
 
+  const std::filesystem::path& path() const { return path_; }
+
  private:
   std::filesystem::path path_;
   std::ifstream in_;

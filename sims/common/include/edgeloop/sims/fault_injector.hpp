@@ -40,10 +40,11 @@ class FaultInjector {
   void corrupt(std::vector<zmq::message_t>& parts);
 
  private:
-  bool draw(double probability);
+  static bool draw(Xoshiro256& rng, double probability);
 
   FaultConfig config_;
-  Xoshiro256 rng_;
+  Xoshiro256 rng_;      // data faults
+  Xoshiro256 ack_rng_;  // lost acks
   std::uint64_t data_messages_ = 0;
 };
 

@@ -66,7 +66,8 @@ class InstrumentLoop {
   // "commands.received", "commands.invalid.<reason>", "commands.duplicate", "commands.busy",
   // "acks.<status>",
   // "data.sent", "data.dropped" (unsent at stop), "data.late" (slower to make than its period
-  // in real time), "status.sent", "dealer.dropped",
+  // in real time), "data.failed" (the device could not make it; acquisition aborted),
+  // "status.sent", "dealer.dropped",
   // "faults.<kind>" for each injected fault.
   const Counters& counters() const { return counters_; }
   std::uint64_t data_sent() const { return data_sent_.load(std::memory_order_relaxed); }
