@@ -157,8 +157,14 @@ void SaxsDetector::expected(const IntensityCurve& curve, const Exposure& exposur
   const std::span<const double> intensity = curve.intensity();
   const double last = static_cast<double>(intensity.size() - 1);
   for (std::size_t k = 0; k < out.size(); ++k) {
-    if (mask_[k] != 0) {
+    // Gaps and bad pixels record nothing; under the beamstop's shadow a working pixel still
+    // counts its dark counts, as on the instrument.
+    if ((mask_[k] & ~kMaskBeamstop) != 0) {
       out[k] = 0.0;
+      continue;
+    }
+    if (mask_[k] != 0) {
+      out[k] = exposure.dark_counts;
       continue;
     }
     const double position = static_cast<double>(q_[k]) * inv_step;
@@ -185,7 +191,9 @@ void SaxsDetector::render(std::span<const double> expected, std::uint64_t noise_
   constexpr std::uint64_t kFull = std::uint64_t{kMasked} - 1;
   Xoshiro256 noise(noise_seed);
   for (std::size_t k = 0; k < out.size(); ++k) {
-    if (mask_[k] != 0) {
+    // The detector itself flags only what it knows: module gaps and bad pixels. Where the
+    // beamstop sits is the experiment's business (the truth file's mask has it).
+    if ((mask_[k] & ~kMaskBeamstop) != 0) {
       out[k] = kMasked;
       continue;
     }

@@ -1,6 +1,8 @@
 #include "edgeloop/sims/saxs_truth.hpp"
 
 #include <array>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -57,8 +59,24 @@ void write_geometry(h5::File& file, const SaxsDetector& detector) {
   file.set_attribute("/geometry", "beam_centre_col", centre[1]);
   file.set_attribute("/geometry", "poni", g.to_poni_text());
   write_image(file, "/geometry/q_nm", detector.q(), detector.rows(), detector.cols());
-  write_image(file, "/geometry/solid_angle_sr", detector.efficiency(), detector.rows(),
-              detector.cols());
+  // The pure solid angle and the polarisation factor apart, as pyFAI applies its corrections
+  // one by one; the counts use their product (the detector's efficiency()).
+  const std::size_t n = detector.pixel_count();
+  std::vector<float> solid_angle(n);
+  std::vector<float> polarization(n);
+  const double factor = detector.polarization_factor();
+  for (std::uint32_t i = 0; i < detector.rows(); ++i) {
+    for (std::uint32_t j = 0; j < detector.cols(); ++j) {
+      const std::size_t k = static_cast<std::size_t>(i) * detector.cols() + j;
+      solid_angle[k] = static_cast<float>(g.solid_angle_sr(i, j));
+      polarization[k] = static_cast<float>(g.polarization(i, j, factor));
+    }
+  }
+  write_image<float>(file, "/geometry/solid_angle_sr", solid_angle, detector.rows(),
+                     detector.cols());
+  write_image<float>(file, "/geometry/polarization", polarization, detector.rows(),
+                     detector.cols());
+  file.set_attribute("/geometry/polarization", "polarization_factor", factor);
 }
 
 void write_mask(h5::File& file, const SaxsDetector& detector) {

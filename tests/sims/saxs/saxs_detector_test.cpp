@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -103,11 +104,29 @@ TEST(SaxsDetector, ExpectedCountsFollowTheFormula) {
     const double expected = 1e9 * 52.0 * g.solid_angle_sr(i, j) * g.polarization(i, j, 0.99) + 0.25;
     EXPECT_NEAR(out[k], expected, 1e-6 * expected);
   }
+  // Gaps and bad pixels expect nothing; pixels in the beamstop's shadow (and only there) are
+  // working pixels that expect their dark counts. Gap pixels under the arm stay gaps.
+  std::size_t flagged = 0;
+  std::size_t shadowed = 0;
+  std::size_t gaps_under_arm = 0;
   for (std::size_t k = 0; k < out.size(); ++k) {
-    if (d.mask()[k] != 0) {
-      EXPECT_EQ(out[k], 0.0);
+    const std::uint32_t m = d.mask()[k];
+    if ((m & (kMaskGap | kMaskDead | kMaskHot)) != 0) {
+      EXPECT_EQ(out[k], 0.0) << "pixel " << k;
+      ++flagged;
+      if ((m & kMaskBeamstop) != 0) ++gaps_under_arm;
+    } else if (m == kMaskBeamstop) {
+      EXPECT_EQ(out[k], 0.25) << "pixel " << k;
+      ++shadowed;
+    } else {
+      EXPECT_EQ(m, 0U);
+      EXPECT_GT(out[k], 10.0) << "pixel " << k;  // about 70 counts of scattering
     }
   }
+  EXPECT_EQ(flagged, d.count_masked(kMaskGap | kMaskDead | kMaskHot));
+  EXPECT_EQ(shadowed + gaps_under_arm, d.count_masked(kMaskBeamstop));
+  EXPECT_GT(shadowed, 1000U);
+  EXPECT_GT(gaps_under_arm, 0U);
   EXPECT_THROW(d.expected(curve, e, std::span<double>(out.data(), 10)), std::invalid_argument);
   EXPECT_THROW(d.expected(curve, Exposure{-1.0, 0.0, 0.0}, out), std::invalid_argument);
 }
@@ -120,15 +139,52 @@ TEST(SaxsDetector, MaskedPixelsReadTheMaximumAndCountsSaturateBelowIt) {
   d.render<std::uint16_t>(expected, 1, u16);
   std::vector<std::uint32_t> u32(d.pixel_count());
   d.render<std::uint32_t>(expected, 1, u32);
+  // Only what the detector itself flags (gaps, dead and hot pixels) reads the maximum; the
+  // beamstop's pixels are working pixels and count whatever reaches them, like the others.
+  std::size_t marked = 0;
+  std::size_t beamstop = 0;
   for (std::size_t k = 0; k < d.pixel_count(); ++k) {
-    if (d.mask()[k] != 0) {
+    const std::uint32_t m = d.mask()[k];
+    if ((m & (kMaskGap | kMaskDead | kMaskHot)) != 0) {
       EXPECT_EQ(u16[k], 0xFFFFU);
       EXPECT_EQ(u32[k], 0xFFFFFFFFU);
+      ++marked;
     } else {
       EXPECT_EQ(u16[k], 0xFFFEU);
       EXPECT_NEAR(static_cast<double>(u32[k]), 1e7, 6.0 * std::sqrt(1e7));
+      beamstop += m == kMaskBeamstop ? 1U : 0U;
     }
   }
+  EXPECT_EQ(marked, d.count_masked(kMaskGap | kMaskDead | kMaskHot));
+  EXPECT_GT(beamstop, 1000U);
+}
+
+TEST(SaxsDetector, BeamstopPixelsCountDarkCountsOnly) {
+  const SaxsDetectorSettings s = small_settings();
+  const SaxsDetector d = make(s);
+  const IntensityCurve curve(0.001, std::vector<double>(2000, 50.0));
+  const Exposure e{1e10, 0.0, 0.5};  // about 700 counts a pixel outside the beamstop
+  std::vector<double> expected(d.pixel_count());
+  d.expected(curve, e, expected);
+  std::vector<std::uint32_t> counts(d.pixel_count());
+  d.render<std::uint32_t>(expected, 5, counts);
+  double shadow_sum = 0.0;
+  double shadow_pixels = 0.0;
+  double lit_min = 1e300;
+  for (std::size_t k = 0; k < d.pixel_count(); ++k) {
+    const std::uint32_t m = d.mask()[k];
+    if (m == kMaskBeamstop) {
+      EXPECT_LE(counts[k], 8U) << "pixel " << k;  // Poisson(0.5): never the masked value
+      shadow_sum += counts[k];
+      shadow_pixels += 1.0;
+    } else if (m == 0) {
+      lit_min = std::min(lit_min, static_cast<double>(counts[k]));
+    }
+  }
+  ASSERT_GT(shadow_pixels, 1000.0);
+  const double mean = 0.5 * shadow_pixels;
+  EXPECT_NEAR(shadow_sum, mean, 6.0 * std::sqrt(mean));
+  EXPECT_GT(lit_min, 400.0);
 }
 
 TEST(SaxsDetector, RejectsSettingsThatDoNotFit) {

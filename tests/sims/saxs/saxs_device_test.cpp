@@ -190,25 +190,41 @@ TEST(SaxsDevice, ClosedShutterGivesDarkCountsOnly) {
   command(device, "exposure", {2.0});
   const std::vector<std::uint32_t> dark = pixels_of(one_frame(device));
   const auto mask = device.detector().mask();
+  // Gaps and bad pixels read the masked value; every other pixel, those in the beamstop's
+  // shadow included, is a working pixel that counts its dark counts.
+  const std::uint32_t flagged = kMaskGap | kMaskDead | kMaskHot;
   double sum = 0.0;
   std::size_t live = 0;
+  std::size_t shadowed = 0;
   for (std::size_t k = 0; k < dark.size(); ++k) {
-    if (mask[k] != 0) {
+    if ((mask[k] & flagged) != 0) {
       EXPECT_EQ(dark[k], 0xFFFFFFFFU);
       continue;
     }
     EXPECT_LE(dark[k], 3U);
     sum += dark[k];
     ++live;
+    shadowed += mask[k] == kMaskBeamstop ? 1U : 0U;
   }
+  EXPECT_GT(shadowed, 500U);
   const double mean = 0.02 * static_cast<double>(live);  // 0.01 /s for 2 s
   EXPECT_NEAR(sum, mean, 6.0 * std::sqrt(mean));
-  // Opening the shutter brings the sample's scattering back: orders of magnitude more.
+  // Opening the shutter brings the sample's scattering back: orders of magnitude more, except
+  // in the beamstop's shadow, which still records dark counts only.
   command(device, "shutter", {1});
   const std::vector<std::uint32_t> lit = pixels_of(one_frame(device));
   double lit_sum = 0.0;
-  for (std::size_t k = 0; k < lit.size(); ++k) lit_sum += mask[k] != 0 ? 0.0 : lit[k];
+  double shadow_sum = 0.0;
+  for (std::size_t k = 0; k < lit.size(); ++k) {
+    if (mask[k] == 0) lit_sum += lit[k];
+    if (mask[k] == kMaskBeamstop) {
+      EXPECT_LE(lit[k], 3U);
+      shadow_sum += lit[k];
+    }
+  }
   EXPECT_GT(lit_sum, 1000.0 * sum);
+  const double shadow_mean = 0.02 * static_cast<double>(shadowed);
+  EXPECT_NEAR(shadow_sum, shadow_mean, 6.0 * std::sqrt(shadow_mean));
 }
 
 TEST(SaxsDevice, ExposureScalesTheCountsAndTheNoiseIsPoisson) {
@@ -284,14 +300,23 @@ TEST(SaxsDevice, SixteenBitFramesAndQueuedAcquisitions) {
   EXPECT_EQ(m.parts[1].size(), 256U * 256U * 2U);
   std::vector<std::uint16_t> px(256 * 256);
   std::memcpy(px.data(), m.parts[1].data(), m.parts[1].size());
+  // The masked value marks exactly the gaps and bad pixels; the beamstop's pixels read their
+  // dark counts (1e-3 /s for 1 s: nearly all zero).
+  const auto mask = device.detector().mask();
   std::size_t marked = 0;
+  std::size_t shadowed = 0;
   for (std::size_t k = 0; k < px.size(); ++k) {
-    if (device.detector().mask()[k] != 0) {
+    if (px[k] == 0xFFFFU) ++marked;
+    if ((mask[k] & (kMaskGap | kMaskDead | kMaskHot)) != 0) {
       EXPECT_EQ(px[k], 0xFFFFU);
-      ++marked;
+    } else if (mask[k] == kMaskBeamstop) {
+      EXPECT_LE(px[k], 2U);
+      ++shadowed;
     }
   }
-  EXPECT_GT(marked, 3000U);  // gaps and beamstop
+  EXPECT_EQ(marked, device.detector().count_masked(kMaskGap | kMaskDead | kMaskHot));
+  EXPECT_GT(marked, 3000U);  // the gaps
+  EXPECT_GT(shadowed, 500U);
   EXPECT_EQ(device.frames_owed(), 255U);
 }
 

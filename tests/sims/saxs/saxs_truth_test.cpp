@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "edgeloop/formats/h5_file.hpp"
@@ -51,7 +53,33 @@ TEST(SaxsTruth, WritesTheDocumentedLayout) {
   EXPECT_EQ(f.shape("/geometry/q_nm"), (std::vector<std::size_t>{256, 192}));
   const auto q = f.read<float>("/geometry/q_nm");
   EXPECT_EQ(q[1000], device.detector().q()[1000]);
+  // Solid angle and polarisation apart, so a reduction (pyFAI) applies each correction once;
+  // their product is what the counts scale with.
   EXPECT_EQ(f.shape("/geometry/solid_angle_sr"), (std::vector<std::size_t>{256, 192}));
+  EXPECT_EQ(f.shape("/geometry/polarization"), (std::vector<std::size_t>{256, 192}));
+  EXPECT_EQ(f.double_attribute("/geometry/polarization", "polarization_factor"), 0.99);
+  EXPECT_EQ(f.double_attribute("/geometry", "polarization_factor"), 0.99);
+  const auto solid_angle = f.read<float>("/geometry/solid_angle_sr");
+  const auto polarization = f.read<float>("/geometry/polarization");
+  const auto efficiency = device.detector().efficiency();
+  ASSERT_EQ(solid_angle.size(), efficiency.size());
+  ASSERT_EQ(polarization.size(), efficiency.size());
+  const formats::PoniGeometry& g = device.detector().geometry();
+  for (const auto& [i, j] : {std::pair{0U, 0U}, std::pair{140U, 92U}, std::pair{255U, 191U}}) {
+    const std::size_t k = std::size_t{i} * 192 + j;
+    EXPECT_EQ(solid_angle[k], static_cast<float>(g.solid_angle_sr(i, j)));
+    EXPECT_EQ(polarization[k], static_cast<float>(g.polarization(i, j, 0.99)));
+  }
+  for (std::size_t k = 0; k < efficiency.size(); ++k) {
+    const double product = double{solid_angle[k]} * double{polarization[k]};
+    const double expected = efficiency[k];
+    ASSERT_NEAR(product, expected, 1e-6 * expected) << "pixel " << k;
+  }
+  // Off the beam P < 1 by far more than float rounding, so ΔΩ alone is not ΔΩ · P.
+  const auto least = static_cast<std::size_t>(
+      std::min_element(polarization.begin(), polarization.end()) - polarization.begin());
+  EXPECT_LT(polarization[least], 1.0F - 1e-5F);
+  EXPECT_GT(solid_angle[least], efficiency[least] * (1.0F + 1e-5F));
 
   // The mask, bit for bit, and its census.
   const auto mask = f.read<std::uint32_t>("/detector/pixel_mask");

@@ -53,9 +53,11 @@ struct Exposure {
 // Expected counts per pixel are
 //   photons_cm · (I(q) + background) · ΔΩ · P + dark,
 // with ΔΩ the pixel's solid angle (sr) and P pyFAI's polarisation factor, both at the pixel
-// centre from the PONI geometry. Masked pixels (gaps, beamstop, dead and hot pixels) report the
-// dtype's maximum, as DECTRIS detectors mark their gaps; real counts therefore saturate one
-// below it, so a count can never be mistaken for a mask mark.
+// centre from the PONI geometry. Pixels the detector itself flags (module gaps, dead and hot
+// pixels) report the dtype's maximum, as DECTRIS detectors mark their gaps; real counts
+// therefore saturate one below it, so a count can never be mistaken for a mask mark. Pixels in
+// the beamstop's shadow are working pixels that the detector knows nothing about: they count
+// dark counts only (expected = dark), and only mask() (the truth file's mask) marks them.
 //
 // Per-pixel geometry (q, ΔΩ·P) is computed once at construction, so a frame costs an
 // interpolation and a Poisson draw per pixel. Immutable after construction.
@@ -74,7 +76,7 @@ class SaxsDetector {
   std::size_t pixel_count() const { return mask_.size(); }
   std::size_t bytes_per_frame() const;
 
-  // Row-major, pixel_count() values each.
+  // Row-major, pixel_count() values each. The mask holds the kMask* bits, beamstop included.
   std::span<const std::uint32_t> mask() const { return mask_; }
   std::span<const float> q() const { return q_; }                    // nm⁻¹
   std::span<const float> efficiency() const { return efficiency_; }  // ΔΩ (sr) · P
@@ -83,11 +85,13 @@ class SaxsDetector {
   // Number of pixels with each mask bit set.
   std::size_t count_masked(std::uint32_t bits) const;
 
-  // Noise-free expected counts; masked pixels get 0. out.size() == pixel_count().
+  // Noise-free expected counts; gaps, dead and hot pixels get 0, pixels under the beamstop
+  // (and nothing else) get exposure.dark_counts. out.size() == pixel_count().
   void expected(const IntensityCurve& curve, const Exposure& exposure, std::span<double> out) const;
   // Poisson counts for an expected image drawn from `noise_seed` (random.hpp's generator and
-  // Poisson draw, so the same frame with every standard library); the value for masked pixels
-  // is the type's maximum, counts saturate at maximum - 1. T is std::uint16_t or std::uint32_t.
+  // Poisson draw, so the same frame with every standard library); gaps, dead and hot pixels
+  // read the type's maximum, every other pixel (beamstop ones included) a count that saturates
+  // at maximum - 1. T is std::uint16_t or std::uint32_t.
   template <class T>
   void render(std::span<const double> expected, std::uint64_t noise_seed, std::span<T> out) const;
 

@@ -87,7 +87,8 @@ class SaxsDevice final : public SimDevice {
 
   // dΣ/dΩ(q) of the sample where the beam is now (no background).
   IntensityCurve ideal_curve() const;
-  // What a frame taken in `state` averages to: the noise-free counts per pixel (0 where masked).
+  // What a frame taken in `state` averages to: the noise-free counts per pixel (0 in gaps and
+  // on dead and hot pixels, the dark counts under the beamstop).
   std::vector<double> expected_frame(const State& state) const;
 
  private:

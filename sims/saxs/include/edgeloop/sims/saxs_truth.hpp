@@ -25,8 +25,13 @@ inline constexpr std::size_t kTruthCurvesY = 5;
 //                             polarization_factor, beam_centre_row, beam_centre_col (continuous
 //                             pixel coordinates), poni (the .poni file text, pyFAI version 2)
 //   /geometry/q_nm            f32 [rows, cols]  q at each pixel centre
-//   /geometry/solid_angle_sr  f32 [rows, cols]  ΔΩ · polarisation factor, as the counts use it
+//   /geometry/solid_angle_sr  f32 [rows, cols]  the pixel's solid angle ΔΩ in sr, nothing else
+//   /geometry/polarization    f32 [rows, cols]  pyFAI's polarisation factor P at each pixel;
+//                             attr polarization_factor (the factor used). The counts scale
+//                             with ΔΩ · P, so a reduction applies each correction once
 //   /detector/pixel_mask      u32 [rows, cols]  NeXus bits: 1 gap, 2 dead, 8 hot, 256 beamstop
+//                             (beamstop pixels are not marked in the frames: they read dark
+//                             counts, so a reduction takes the beamstop from this mask)
 //                             attrs dtype, masked_value, gap_pixels, dead_pixels, hot_pixels,
 //                             beamstop_pixels, dark_counts_per_s, module and beamstop settings
 //   /sample                   attrs model (the analytic model in words), every sample setting,
