@@ -2,10 +2,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
+
 namespace edgeloop {
 
 namespace {
 using nlohmann::json;
+
+// SISSO's operators, as edgeloop-sisso accepts them inside "(...)".
+constexpr std::array<std::string_view, 17> kSissoOperators = {
+    "+",  "-",  "|-|",  "*",    "/",   "exp", "exp-", "^-1", "^2",
+    "^3", "^6", "sqrt", "cbrt", "log", "sin", "cos",  "scd"};
 
 std::uint32_t grid_size(const json& request, const char* key) {
   const auto it = request.find(key);
@@ -18,6 +26,98 @@ std::uint32_t grid_size(const json& request, const char* key) {
                      " is outside 1..4096");
   }
   return static_cast<std::uint32_t>(value);
+}
+
+// An optional integer field within [min, max]; nullopt when absent.
+std::optional<std::int64_t> optional_int(const json& request, const std::string& command,
+                                         const char* key, std::int64_t min, std::int64_t max) {
+  const auto it = request.find(key);
+  if (it == request.end()) return std::nullopt;
+  if (!it->is_number_integer()) throw AdminError(command + ": '" + key + "' must be an integer");
+  const auto value = it->get<std::int64_t>();
+  if (value < min || value > max) {
+    throw AdminError(command + ": '" + key + "' = " + std::to_string(value) + " is outside " +
+                     std::to_string(min) + ".." + std::to_string(max));
+  }
+  return value;
+}
+
+Uuid uuid_field(const json& request, const std::string& command, const char* key) {
+  const auto it = request.find(key);
+  if (it == request.end()) throw AdminError(command + ": missing '" + key + "'");
+  const auto id = it->is_string() ? Uuid::parse(it->get<std::string>()) : std::nullopt;
+  if (!id) throw AdminError(command + ": '" + key + "' must be an id (a UUID string)");
+  return *id;
+}
+
+// New commands refuse fields they do not know: a misspelt "desc_dmi" would otherwise run a
+// job with the default silently.
+void reject_unknown_fields(const json& request, const std::string& command,
+                           std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : request.items()) {
+    if (key == "cmd" || std::find(known.begin(), known.end(), key) != known.end()) continue;
+    throw AdminError(command + ": unknown field '" + key + "'");
+  }
+}
+
+// "(+)(-)(exp)": every operator known, nothing between the brackets but the operator. The
+// text goes into SISSO.in, so this also keeps quotes and newlines out of that file.
+std::string sisso_ops(const json& request) {
+  const auto it = request.find("ops");
+  if (it == request.end()) return {};
+  if (!it->is_string()) throw AdminError("submit_sisso: 'ops' must be a string like \"(+)(*)\"");
+  const std::string ops = it->get<std::string>();
+  if (ops.empty()) throw AdminError("submit_sisso: 'ops' is empty");
+  std::size_t at = 0;
+  while (at < ops.size()) {
+    const std::size_t close = ops.find(')', at);
+    if (ops[at] != '(' || close == std::string::npos) {
+      throw AdminError("submit_sisso: 'ops' = \"" + ops +
+                       "\" must be operators in brackets, like \"(+)(-)(*)(/)(exp)\"");
+    }
+    const std::string_view op = std::string_view(ops).substr(at + 1, close - at - 1);
+    if (std::find(kSissoOperators.begin(), kSissoOperators.end(), op) == kSissoOperators.end()) {
+      throw AdminError("submit_sisso: unknown operator '(" + std::string(op) +
+                       ")' in 'ops' (known: + - |-| * / exp exp- ^-1 ^2 ^3 ^6 sqrt cbrt log "
+                       "sin cos scd)");
+    }
+    at = close + 1;
+  }
+  return ops;
+}
+
+void parse_submit_sisso(const json& request, AdminRequest& out) {
+  const std::string cmd = "submit_sisso";
+  reject_unknown_fields(
+      request, cmd,
+      {"run", "runner", "ops", "fcomplexity", "rung", "desc_dim", "nf_sis", "time_limit_s"});
+  if (request.contains("run")) out.run = uuid_field(request, cmd, "run");
+  if (const auto it = request.find("runner"); it != request.end()) {
+    if (!it->is_string() || (*it != "local" && *it != "slurm")) {
+      throw AdminError("submit_sisso: 'runner' must be \"local\" or \"slurm\"");
+    }
+    out.runner = it->get<std::string>();
+  }
+  out.sisso.ops = sisso_ops(request);
+  const auto fcomplexity = optional_int(request, cmd, "fcomplexity", 0, 7);
+  const auto rung = optional_int(request, cmd, "rung", 0, 3);
+  if (fcomplexity && rung) {
+    throw AdminError("submit_sisso: give 'fcomplexity' or 'rung', not both");
+  }
+  if (fcomplexity) out.sisso.fcomplexity = static_cast<int>(*fcomplexity);
+  // The smallest fcomplexity that reaches the rung (SISSO 3.x: 1→1, 2–3→2, 4–7→3), so asking
+  // for a rung never builds more features than that rung needs.
+  constexpr std::array<int, 4> kFcomplexityOfRung = {0, 1, 2, 4};
+  if (rung) out.sisso.fcomplexity = kFcomplexityOfRung.at(static_cast<std::size_t>(*rung));
+  if (const auto v = optional_int(request, cmd, "desc_dim", 1, 8)) {
+    out.sisso.desc_dim = static_cast<int>(*v);
+  }
+  if (const auto v = optional_int(request, cmd, "nf_sis", 1, 100000)) {
+    out.sisso.nf_sis = static_cast<int>(*v);
+  }
+  if (const auto v = optional_int(request, cmd, "time_limit_s", 1, kMaxJobTimeLimitS)) {
+    out.time_limit_s = static_cast<std::uint32_t>(*v);
+  }
 }
 }  // namespace
 
@@ -36,10 +136,24 @@ AdminRequest parse_admin_request(std::string_view text) {
   AdminRequest out;
   out.command = cmd->get<std::string>();
   if (out.command == "status" || out.command == "ping" || out.command == "stop_run") return out;
+  if (out.command == "jobs") {
+    reject_unknown_fields(request, out.command, {});
+    return out;
+  }
+  if (out.command == "job_status" || out.command == "cancel_job") {
+    reject_unknown_fields(request, out.command, {"job"});
+    out.job = uuid_field(request, out.command, "job");
+    return out;
+  }
+  if (out.command == "submit_sisso") {
+    parse_submit_sisso(request, out);
+    return out;
+  }
   if (out.command != "start_run") {
-    throw AdminError(
-        "unknown command '" + out.command + "' (expected status, ping, start_run or stop_run)",
-        "unknown_command");
+    throw AdminError("unknown command '" + out.command +
+                         "' (expected status, ping, start_run, stop_run, submit_sisso, "
+                         "job_status, cancel_job or jobs)",
+                     "unknown_command");
   }
   const auto plan = request.find("plan");
   if (plan != request.end() && (!plan->is_string() || plan->get<std::string>() != "raster")) {

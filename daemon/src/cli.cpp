@@ -13,6 +13,7 @@
 #include "edgeloop/core/config_error.hpp"
 #include "edgeloop/core/provenance_reader.hpp"
 #include "edgeloop/core/wire.hpp"
+#include "edgeloop/daemon/admin_request.hpp"
 #include "edgeloop/daemon/daemon_config.hpp"
 
 namespace edgeloop {
@@ -202,6 +203,60 @@ int wait_for_run(const std::string& endpoint, const std::string& run_id, int tim
   }
 }
 
+// One line per model of a SISSO job's job_status reply.
+void print_sisso(const json& sisso) {
+  if (!sisso.is_object()) return;
+  for (const json& m : sisso.value("models", json::array())) {
+    std::cout << "  D=" << m.value("dimension", 0) << " rmse=" << m.value("rmse", 0.0) << "  "
+              << m.value("formula", "") << "\n";
+  }
+  if (sisso.contains("error")) std::cout << "  no models: " << sisso.value("error", "") << "\n";
+}
+
+void print_job(const json& j) {
+  std::cout << j.value("job_id", "") << " " << j.value("runner", "") << " " << j.value("state", "")
+            << " attempt " << j.value("attempt", 0) << ": " << j.value("message", "") << "\n";
+  if (j.contains("sisso")) print_sisso(j["sisso"]);
+}
+
+// Polls job_status until the job has ended and, for a SISSO job, its models are read.
+int wait_for_job(const std::string& endpoint, const std::string& job_id, int timeout_ms,
+                 bool as_json) {
+  std::string last_state;
+  for (;;) {
+    const auto reply = admin_call(endpoint, {{"cmd", "job_status"}, {"job", job_id}}, timeout_ms);
+    if (!reply) {
+      std::cerr << "edgeloop: lost contact with edgeloopd at " << endpoint << "\n";
+      return kNoDaemon;
+    }
+    if (!reply->value("ok", false)) {
+      std::cerr << "edgeloop: " << reply->value("error", std::string("request failed")) << "\n";
+      return kCheckFailed;
+    }
+    const std::string state = reply->value("state", "");
+    if (state != last_state) {
+      std::cerr << "edgeloop: job " << job_id << " " << state << std::endl;
+      last_state = state;
+    }
+    const bool ended =
+        state == "completed" || state == "failed" || state == "cancelled" || state == "timed_out";
+    const bool models_read =
+        !reply->contains("sisso") || (*reply)["sisso"].value("result", "") != "pending";
+    if (ended && models_read) {
+      if (as_json) {
+        std::cout << reply->dump(2) << "\n";
+      } else {
+        print_job(*reply);
+      }
+      return state == "completed" && (!reply->contains("sisso") ||
+                                      (*reply)["sisso"].value("result", "") == "models")
+                 ? kOk
+                 : kCheckFailed;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 // A run id, a run directory or a provenance file, resolved to the provenance file.
 std::filesystem::path provenance_file(const std::string& run,
                                       const std::filesystem::path& runs_dir) {
@@ -251,6 +306,31 @@ int run_cli(int argc, char** argv) {
   sub->add_option("-n,--count", count, "stop after this many results (0: never)");
   sub->add_option("--timeout-s", timeout_s, "stop after this many seconds (0: never)");
 
+  auto* submit_sisso =
+      app.add_subcommand("submit-sisso", "fit a SISSO formula to a run's frame_sum results");
+  std::string sisso_run;
+  std::string runner;
+  std::string ops;
+  int fcomplexity = -1;
+  int desc_dim = 0;
+  int nf_sis = 0;
+  std::uint32_t time_limit_s = 0;
+  bool wait_job = false;
+  submit_sisso->add_option("--run", sisso_run, "run id (default: the current or last run)");
+  submit_sisso->add_option("--runner", runner, "local or slurm (default from the daemon config)")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  submit_sisso->add_option("--ops", ops, "SISSO operators, e.g. '(+)(-)(*)(/)(exp)'");
+  submit_sisso->add_option("--fcomplexity", fcomplexity, "operators per feature")
+      ->check(CLI::Range(0, 7));
+  submit_sisso->add_option("--desc-dim", desc_dim, "highest model dimension")
+      ->check(CLI::Range(1, 8));
+  submit_sisso->add_option("--nf-sis", nf_sis, "SIS subspace size")->check(CLI::Range(1, 100000));
+  submit_sisso->add_option("--time-limit-s", time_limit_s, "the job's wall-clock limit")
+      ->check(CLI::Range(1u, kMaxJobTimeLimitS));
+  submit_sisso->add_flag("--wait", wait_job,
+                         "wait for the job and print its models; exit 0 only if it has some");
+  auto* jobs_cmd = app.add_subcommand("jobs", "list the daemon's offloaded jobs");
+
   auto* provenance = app.add_subcommand("provenance", "work with run provenance logs");
   provenance->require_subcommand(1);
   std::string run;
@@ -297,6 +377,29 @@ int run_cli(int argc, char** argv) {
         [](const json& r) { std::cout << "stopped " << r.value("run_id", "") << "\n"; });
   }
   if (*sub) return subscribe(results_endpoint, topic, count, timeout_s, as_json);
+  if (*submit_sisso) {
+    json request = {{"cmd", "submit_sisso"}};
+    if (!sisso_run.empty()) request["run"] = sisso_run;
+    if (!runner.empty()) request["runner"] = runner;
+    if (!ops.empty()) request["ops"] = ops;
+    if (fcomplexity >= 0) request["fcomplexity"] = fcomplexity;
+    if (desc_dim > 0) request["desc_dim"] = desc_dim;
+    if (nf_sis > 0) request["nf_sis"] = nf_sis;
+    if (time_limit_s > 0) request["time_limit_s"] = time_limit_s;
+    const auto reply = admin_call(admin_endpoint, request, timeout_ms);
+    const int rc = report_admin(admin_endpoint, reply, as_json && !wait_job,
+                                [](const json& r) { std::cout << r.value("job_id", "") << "\n"; });
+    if (rc != kOk || !wait_job) return rc;
+    std::cout << std::flush;
+    return wait_for_job(admin_endpoint, (*reply)["job_id"].get<std::string>(), timeout_ms, as_json);
+  }
+  if (*jobs_cmd) {
+    return report_admin(admin_endpoint, admin_call(admin_endpoint, {{"cmd", "jobs"}}, timeout_ms),
+                        as_json, [](const json& r) {
+                          for (const json& j : r["jobs"]) print_job(j);
+                          if (r["jobs"].empty()) std::cout << "no jobs\n";
+                        });
+  }
   if (*verify) {
     const auto file = provenance_file(run, runs);
     const VerifyReport report = verify_provenance(file, allow_unsealed);

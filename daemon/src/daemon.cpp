@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -18,9 +19,14 @@
 #include "edgeloop/pipeline/frame_sum_stage.hpp"
 #include "edgeloop/pipeline/zmq_payload.hpp"
 #include "instrument_registry.hpp"
+#include "job_admin.hpp"
+#include "job_runners.hpp"
+#include "job_status_publisher.hpp"
 #include "nanoseconds.hpp"
 #include "result_worker.hpp"
+#include "sample_table.hpp"
 #include "scan_run.hpp"
+#include "sisso_jobs.hpp"
 #include "work_item.hpp"
 
 namespace edgeloop {
@@ -49,6 +55,8 @@ std::vector<zmq::message_t> receive_multipart(zmq::socket_t& socket) {
 constexpr std::size_t kMaxInstrumentName = 64;
 constexpr std::size_t kMaxAckReason = 1024;
 constexpr std::size_t kMaxReadbackValues = 16;
+// Runs whose samples stay available to submit_sisso: the current one and a few before it.
+constexpr std::size_t kRunsWithSamples = 4;
 
 }  // namespace
 
@@ -61,7 +69,9 @@ struct Daemon::State {
         commands(context, zmq::socket_type::router),
         admin(context, zmq::socket_type::rep),
         queue(config.queue_capacity),
-        instruments(config.instrument_timeout) {}
+        instruments(config.instrument_timeout),
+        job_runners(config.jobs, counters, *log),
+        job_admin(job_runners, sisso_jobs, config.sisso, *log) {}
 
   DaemonConfig config;
   std::shared_ptr<spdlog::logger> log;
@@ -82,6 +92,12 @@ struct Daemon::State {
   std::string config_sha256;
   AlignedScratch scratch;  // I/O thread only: aligned copies of incoming messages
   json effective_config;
+  // Offloaded jobs. The runners are thread-safe; their statuses reach the PUB socket through
+  // the queue the worker drains (see JobStatusPublisher).
+  JobRunners job_runners;
+  SissoJobs sisso_jobs;
+  JobAdmin job_admin;
+  std::deque<std::shared_ptr<SampleTable>> recent_samples;  // I/O thread only; newest last
 
   // Runs one unit of work; an exception is counted and logged, never allowed to take the
   // daemon down with it.
@@ -252,6 +268,16 @@ struct Daemon::State {
     setup.provenance.agent = std::string("edgeloopd ") + build_info::kVersion + " (git " +
                              build_info::kGitDescribe + ")";
     run.emplace(std::move(setup), counters, *log);
+    // Set before the first frame is queued; the queue orders these writes before the
+    // worker's reads.
+    RunShared& shared = *run->shared();
+    shared.nx = request.nx;
+    shared.samples =
+        std::make_shared<SampleTable>(run->id(), std::vector<std::string>{"scan_x", "scan_y"},
+                                      "frame_sum", config.sisso.max_rows);
+    recent_samples.push_back(shared.samples);
+    if (recent_samples.size() > kRunsWithSamples) recent_samples.pop_front();
+    job_runners.set_provenance(shared.log);
     counters.add("runs.started");
     log->info("run {} started: raster {}x{} on '{}', log {}", run->id().str(), request.nx,
               request.ny, run->instrument_name(), run->shared()->log->path().string());
@@ -259,7 +285,24 @@ struct Daemon::State {
   }
 
   void end_run(const std::string& outcome) {
-    if (auto work = run->end(outcome)) queue.push(std::move(*work));
+    if (auto work = run->end(outcome)) {
+      // Detached before the seal is queued, so no job record can reach a sealed log; jobs
+      // that change state between runs are recorded nowhere but their own status.
+      job_runners.set_provenance(nullptr);
+      queue.push(std::move(*work));
+    }
+  }
+
+  // The samples of `run_id`, or of the current (else the last) run when none is given.
+  const SampleTable& samples_for(const std::optional<Uuid>& run_id) const {
+    if (recent_samples.empty()) throw AdminError("submit_sisso: no run has been started yet");
+    if (!run_id) return *recent_samples.back();
+    for (const auto& table : recent_samples) {
+      if (table->run_id() == *run_id) return *table;
+    }
+    throw AdminError("submit_sisso: no samples of run " + run_id->str() + " (edgeloopd keeps the " +
+                         std::to_string(kRunsWithSamples) + " most recent runs since it started)",
+                     "no_run");
   }
 
   void maintain_run() {
@@ -297,6 +340,11 @@ struct Daemon::State {
         {"run", run ? run->to_json() : json(nullptr)},
         {"last_run", last_run},
         {"queue", {{"depth", queue.size()}, {"capacity", queue.capacity()}}},
+        {"jobs",
+         {{"runners", job_runners.names()},
+          {"default_runner", job_runners.default_runner()},
+          {"status_queue", job_runners.queue().size()},
+          {"statuses_dropped", job_runners.queue().dropped()}}},
         {"stages", json::array({{{"name", d.name},
                                  {"version", d.version},
                                  {"parameters", d.parameters},
@@ -328,6 +376,14 @@ struct Daemon::State {
         const std::string id = run->id().str();
         end_run("aborted");
         reply = {{"run_id", id}};
+      } else if (request.command == "submit_sisso") {
+        reply = job_admin.submit_sisso(request, samples_for(request.run));
+      } else if (request.command == "job_status") {
+        reply = job_admin.job_status(request.job);
+      } else if (request.command == "cancel_job") {
+        reply = job_admin.cancel_job(request.job);
+      } else if (request.command == "jobs") {
+        reply = job_admin.list();
       } else {  // ping
         reply = json::object();
       }
@@ -385,7 +441,11 @@ Daemon::Daemon(DaemonConfig config, std::shared_ptr<spdlog::logger> logger)
                         {"command_retry_ms", c.command_timings.retry_interval.count()},
                         {"command_deadline_ms", c.command_timings.deadline.count()},
                         {"fsync_interval_ms", c.provenance.fsync_interval.count()},
-                        {"frame_sum_backend", c.frame_sum_backend}};
+                        {"frame_sum_backend", c.frame_sum_backend},
+                        {"jobs_default_runner", c.jobs.default_runner},
+                        {"jobs_slurm_enabled", c.jobs.slurm_enabled},
+                        {"sisso_program", s.job_admin.config().program.string()},
+                        {"sisso_max_rows", c.sisso.max_rows}};
   s.log->info("edgeloopd {} listening: data {}, results {}, commands {}, admin {}",
               build_info::kVersion, c.endpoints.data, c.endpoints.results, c.endpoints.commands,
               c.endpoints.admin);
@@ -403,8 +463,9 @@ const Counters& Daemon::counters() const {
 
 void Daemon::run() {
   State& s = *state_;
+  JobStatusPublisher job_statuses(s.job_runners, s.sisso_jobs, s.counters, *s.log);
   ResultWorker result_worker(s.queue, s.stage, s.results, s.counters, *s.log,
-                             s.config.heartbeat_interval, s.started_mono_ns);
+                             s.config.heartbeat_interval, s.started_mono_ns, job_statuses);
   std::jthread worker([&result_worker] { result_worker.run(); });
   // Declared after the worker so it runs first: the worker's loop ends before it is joined,
   // also when an exception leaves run().

@@ -83,6 +83,23 @@ DaemonConfig load_daemon_config(const ConfigTable& table) {
 
   c.logging = log_config_from(table.table_or_empty("logging"));
 
+  // Job directories, the store and the Slurm state live under the data directory, so one
+  // setting moves everything a daemon writes.
+  const ConfigTable jobs = table.table_or_empty("jobs");
+  c.jobs = jobs::load_jobs_config(jobs, c.data_dir);
+  const ConfigTable sisso = jobs.table_or_empty("sisso");
+  const std::string program = sisso.get_string("program", "");
+  if (program.find('\n') != std::string::npos || program.find('\0') != std::string::npos) {
+    throw ConfigError(table.source(), sisso.dotted("program"), "contains a newline or NUL");
+  }
+  // Jobs run in their own directories: a relative path is fixed now, against where the
+  // daemon was started.
+  if (!program.empty()) c.sisso.program = std::filesystem::absolute(program);
+  c.sisso.max_rows = static_cast<std::size_t>(sisso.get_int("max_rows", 100000, 3, 10000000));
+  c.sisso.time_limit_s =
+      static_cast<std::uint32_t>(sisso.get_int("time_limit_s", 600, 1, 7 * 24 * 3600));
+  c.sisso.cpus = static_cast<std::uint32_t>(sisso.get_int("cpus", 1, 1, 4096));
+
   table.reject_unknown_keys();
   return c;
 }

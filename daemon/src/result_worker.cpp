@@ -1,5 +1,6 @@
 #include "result_worker.hpp"
 
+#include <array>
 #include <exception>
 #include <utility>
 #include <variant>
@@ -16,16 +17,19 @@ namespace edgeloop {
 ResultWorker::ResultWorker(BoundedQueue<WorkItem>& queue, Stage& stage, zmq::socket_t& results,
                            Counters& counters, spdlog::logger& log,
                            std::chrono::milliseconds heartbeat_interval,
-                           std::int64_t started_mono_ns)
+                           std::int64_t started_mono_ns, JobStatusPublisher& jobs)
     : queue_(queue),
       stage_(stage),
       results_(results),
       counters_(counters),
       log_(log),
       heartbeat_interval_(heartbeat_interval),
-      started_mono_ns_(started_mono_ns) {}
+      started_mono_ns_(started_mono_ns),
+      jobs_(jobs) {}
 
 void ResultWorker::run() {
+  const JobStatusPublisher::Publish publish_job =
+      [this](const std::string& topic, const flatbuffers::DetachedBuffer& m) { publish(topic, m); };
   std::vector<Product> products;
   std::int64_t last_heartbeat = 0;
   const auto heartbeat_ns = to_ns(heartbeat_interval_);
@@ -46,6 +50,13 @@ void ResultWorker::run() {
       }
     } else if (queue_.closed_and_empty()) {
       break;
+    }
+    // Job statuses wait at most one pop timeout (20 ms) while no frames arrive.
+    try {
+      jobs_.drain(publish_job);
+    } catch (const std::exception& e) {
+      counters_.add("internal_errors.job_statuses");
+      log_.error("worker: publishing job statuses failed: {}", e.what());
     }
     if (monotonic_ns() - last_heartbeat >= heartbeat_ns) {
       last_heartbeat = monotonic_ns();
@@ -109,8 +120,22 @@ void ResultWorker::process_frame(FrameWork& work, std::vector<Product>& products
     r.log->append(entry);
     r.results_published.fetch_add(1);
     counters_.add("results.published");
+    keep_sample(r, meta, p);
   }
   r.frames_processed.fetch_add(1);
+}
+
+void ResultWorker::keep_sample(RunShared& run, const FrameMeta& meta, const Product& product) {
+  // Features are the daemon's own plan coordinates (the scan index it assigned), not the
+  // header's position: the same rule as for the frame records.
+  if (!run.samples || product.name != "frame_sum" || product.values.empty() ||
+      meta.scan_index < 0 || run.nx == 0) {
+    return;
+  }
+  const auto index = static_cast<std::uint64_t>(meta.scan_index);
+  const std::array<double, 2> xy = {static_cast<double>(index % run.nx),
+                                    static_cast<double>(index / run.nx)};
+  if (!run.samples->add(xy, product.values.front())) counters_.add("jobs.samples_dropped");
 }
 
 void ResultWorker::seal(RunEndWork& work) {

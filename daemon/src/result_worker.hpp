@@ -14,6 +14,7 @@
 #include "edgeloop/core/counters.hpp"
 #include "edgeloop/pipeline/bounded_queue.hpp"
 #include "edgeloop/pipeline/stage.hpp"
+#include "job_status_publisher.hpp"
 #include "work_item.hpp"
 
 namespace edgeloop {
@@ -22,9 +23,11 @@ class ResultWorker {
  public:
   // Uses `results` and `stage` alone while run() runs; the I/O thread only reads the stage's
   // description and metrics. `started_mono_ns` is the daemon's start, for the heartbeat.
+  // Job statuses are published through `jobs` from this thread, the PUB socket's owner.
   ResultWorker(BoundedQueue<WorkItem>& queue, Stage& stage, zmq::socket_t& results,
                Counters& counters, spdlog::logger& log,
-               std::chrono::milliseconds heartbeat_interval, std::int64_t started_mono_ns);
+               std::chrono::milliseconds heartbeat_interval, std::int64_t started_mono_ns,
+               JobStatusPublisher& jobs);
 
   // The worker thread's body: returns once the queue is closed and drained.
   void run();
@@ -33,6 +36,7 @@ class ResultWorker {
   void process_frame(FrameWork& work, std::vector<Product>& products);
   void seal(RunEndWork& work);
   void publish(const std::string& topic, const flatbuffers::DetachedBuffer& message);
+  void keep_sample(RunShared& run, const FrameMeta& meta, const Product& product);
 
   BoundedQueue<WorkItem>& queue_;
   Stage& stage_;
@@ -41,6 +45,7 @@ class ResultWorker {
   spdlog::logger& log_;
   std::chrono::milliseconds heartbeat_interval_;
   std::int64_t started_mono_ns_;
+  JobStatusPublisher& jobs_;
 };
 
 }  // namespace edgeloop

@@ -13,6 +13,7 @@
 #include "edgeloop/core/provenance_log.hpp"
 #include "edgeloop/core/uuid.hpp"
 #include "edgeloop/pipeline/frame.hpp"
+#include "sample_table.hpp"
 
 namespace edgeloop {
 
@@ -21,7 +22,11 @@ namespace edgeloop {
 struct RunShared {
   Uuid id;
   std::string topic_prefix;  // "run/<id>/"
-  std::unique_ptr<ProvenanceLog> log;
+  // Shared with the job runners, which record job statuses in the active run's log.
+  std::shared_ptr<ProvenanceLog> log;
+  // The run's (scan x, scan y) → frame_sum rows for submit_sisso; the worker adds to it.
+  std::shared_ptr<SampleTable> samples;
+  std::uint32_t nx = 0;  // raster width, to turn a scan index into (x, y)
   std::atomic<std::uint64_t> frames_processed{0};
   std::atomic<std::uint64_t> results_published{0};
   std::atomic<std::uint64_t> stage_failures{0};

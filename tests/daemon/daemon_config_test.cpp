@@ -67,9 +67,69 @@ TEST(DaemonConfig, ErrorsNameFileKeyAndProblem) {
   EXPECT_NE(error_for("[ingest]\nqueue_capacty = 4").find("did you mean"), std::string::npos);
 }
 
+TEST(DaemonConfig, JobsDefaultToTheLocalRunnerUnderTheDataDir) {
+  const DaemonConfig c = load_daemon_config(
+      ConfigTable::parse("[daemon]\ndata_dir = \"/srv/el\"\n", "edgeloopd.toml"));
+  EXPECT_EQ(c.jobs.default_runner, "local");
+  EXPECT_FALSE(c.jobs.slurm_enabled);
+  EXPECT_EQ(c.jobs.paths.jobs_root, std::filesystem::path("/srv/el/jobs"));
+  EXPECT_EQ(c.jobs.paths.store_root, std::filesystem::path("/srv/el/store"));
+  EXPECT_EQ(c.jobs.slurm.state_dir, std::filesystem::path("/srv/el/state/slurm"));
+  EXPECT_TRUE(c.sisso.program.empty());
+  EXPECT_EQ(c.sisso.max_rows, 100000u);
+  EXPECT_EQ(c.sisso.time_limit_s, 600u);
+  EXPECT_EQ(c.sisso.cpus, 1u);
+}
+
+TEST(DaemonConfig, ReadsTheJobsTables) {
+  const DaemonConfig c = load_daemon_config(ConfigTable::parse(R"(
+[daemon]
+data_dir = "/srv/el"
+[jobs]
+root = "/scratch/jobs"
+stage = "hardlink"
+default_runner = "slurm"
+status_queue = 16
+[jobs.local]
+max_cpus = 2
+[jobs.slurm]
+enabled = true
+partition = "debug"
+[jobs.sisso]
+program = "/opt/edgeloop/bin/edgeloop-sisso"
+max_rows = 500
+time_limit_s = 30
+cpus = 2
+)",
+                                                               "edgeloopd.toml"));
+  EXPECT_EQ(c.jobs.paths.jobs_root, std::filesystem::path("/scratch/jobs"));
+  EXPECT_EQ(c.jobs.default_runner, "slurm");
+  EXPECT_TRUE(c.jobs.slurm_enabled);
+  EXPECT_EQ(c.jobs.slurm.partition, "debug");
+  EXPECT_EQ(c.jobs.status_queue_capacity, 16u);
+  EXPECT_EQ(c.jobs.local.max_cpus, 2u);
+  EXPECT_EQ(c.sisso.program, std::filesystem::path("/opt/edgeloop/bin/edgeloop-sisso"));
+  EXPECT_EQ(c.sisso.max_rows, 500u);
+  EXPECT_EQ(c.sisso.time_limit_s, 30u);
+  EXPECT_EQ(c.sisso.cpus, 2u);
+}
+
+TEST(DaemonConfig, JobsErrorsNameTheKey) {
+  EXPECT_NE(error_for("[jobs]\ndefault_runner = \"slurm\"").find("jobs.default_runner"),
+            std::string::npos);
+  EXPECT_NE(error_for("[jobs]\nstage = \"symlink\"").find("not one of"), std::string::npos);
+  EXPECT_NE(error_for("[jobs.sisso]\nmax_rows = 2").find("jobs.sisso.max_rows"), std::string::npos);
+  EXPECT_NE(error_for("[jobs.sisso]\ntime_limit_s = 0").find("jobs.sisso.time_limit_s"),
+            std::string::npos);
+  EXPECT_NE(error_for("[jobs.sisso]\nprogramm = \"x\"").find("did you mean"), std::string::npos);
+  EXPECT_NE(error_for("[jobs.local]\nmax_cpu = 1").find("did you mean"), std::string::npos);
+}
+
 TEST(DaemonConfig, ShippedExampleConfigLoads) {
   const DaemonConfig c = load_daemon_config_file(EDGELOOP_SOURCE_DIR "/config/edgeloopd.toml");
   EXPECT_EQ(c.endpoints.results, "tcp://127.0.0.1:47101");
+  EXPECT_EQ(c.jobs.default_runner, "local");
+  EXPECT_EQ(c.sisso.max_rows, 100000u);
 }
 
 }  // namespace

@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "edgeloop/core/uuid.hpp"
 
 namespace edgeloop {
 
@@ -20,14 +23,30 @@ class AdminError : public std::runtime_error {
   std::string reason_;
 };
 
+// submit_sisso's SISSO settings; unset ones take edgeloop-sisso's defaults.
+struct SissoOptions {
+  std::string ops;  // e.g. "(+)(-)(*)(/)": known operators only; empty: the default set
+  std::optional<int> fcomplexity;  // 0..7 (also given as "rung" 0..3)
+  std::optional<int> desc_dim;     // 1..8
+  std::optional<int> nf_sis;       // 1..100000
+};
+
 struct AdminRequest {
-  std::string command;   // status | ping | start_run | stop_run
+  // status | ping | start_run | stop_run | submit_sisso | job_status | cancel_job | jobs
+  std::string command;
   std::uint32_t nx = 0;  // start_run: raster grid
   std::uint32_t ny = 0;
-  std::string instrument;  // start_run: optional instrument name
+  std::string instrument;   // start_run: optional instrument name
+  std::optional<Uuid> run;  // submit_sisso: the run whose samples to use; none: current or last
+  std::string runner;       // submit_sisso: "local" or "slurm"; empty: the configured default
+  SissoOptions sisso;       // submit_sisso
+  std::optional<std::uint32_t> time_limit_s;  // submit_sisso: 1..604800; none: the configured
+  Uuid job{};                                 // job_status, cancel_job
 };
 
 inline constexpr std::size_t kMaxAdminRequestBytes = 64 * 1024;
+
+inline constexpr std::uint32_t kMaxJobTimeLimitS = 7 * 24 * 3600;
 
 // Throws AdminError: "not_json", "too_large", "bad_request", "unknown_command".
 AdminRequest parse_admin_request(std::string_view text);

@@ -10,6 +10,7 @@
 #include "edgeloop/core/config_table.hpp"
 #include "edgeloop/core/logging.hpp"
 #include "edgeloop/core/provenance_log.hpp"
+#include "edgeloop/jobs/jobs_config.hpp"
 #include "edgeloop/pipeline/native_frame_decoder.hpp"
 
 namespace edgeloop {
@@ -19,6 +20,14 @@ struct DaemonEndpoints {
   std::string results = "tcp://127.0.0.1:47101";   // PUB: live results
   std::string commands = "tcp://127.0.0.1:47102";  // ROUTER: commands out, acks and status in
   std::string admin = "tcp://127.0.0.1:47103";     // REP: JSON admin API
+};
+
+// [jobs.sisso]: the SISSO job the admin API's submit_sisso builds from a run's samples.
+struct SissoJobConfig {
+  std::filesystem::path program{};   // absolute; empty: edgeloop-sisso next to edgeloopd
+  std::size_t max_rows = 100000;     // samples a run keeps for it; later frames are not kept
+  std::uint32_t time_limit_s = 600;  // when the request gives none
+  std::uint32_t cpus = 1;
 };
 
 struct DaemonConfig {
@@ -38,6 +47,8 @@ struct DaemonConfig {
   std::chrono::milliseconds instrument_timeout{3000};
   std::string frame_sum_backend = "auto";
   LogConfig logging;
+  jobs::JobsConfig jobs;  // [jobs]: runners, job directories, content store
+  SissoJobConfig sisso;
 };
 
 // Reads and validates; throws ConfigError naming file, key and problem (unknown keys too).
