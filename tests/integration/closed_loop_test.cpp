@@ -10,6 +10,7 @@
 #include <thread>
 #include <zmq.hpp>
 
+#include "daemon_session.hpp"
 #include "edgeloop/core/provenance_reader.hpp"
 #include "edgeloop/core/wire.hpp"
 #include "edgeloop/testing/child_process.hpp"
@@ -23,102 +24,10 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using testing::ChildProcess;
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::read_file;
+using testing::wait_until;
 
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
-
-class ClosedLoop : public ::testing::Test {
- protected:
-  void SetUp() override { runs_ = dir_ / "runs"; }
-
-  // Writes configs on freshly chosen loopback ports and starts edgeloopd. A port picked free
-  // can be taken by another test before the daemon binds it, so a failed start is retried on
-  // new ports.
-  std::unique_ptr<ChildProcess> start_daemon(const std::string& sim_extra = {}) {
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      data_ = testing::free_loopback_endpoint();
-      results_ = testing::free_loopback_endpoint();
-      commands_ = testing::free_loopback_endpoint();
-      admin_ = testing::free_loopback_endpoint();
-      std::ofstream(dir_ / "edgeloopd.toml")
-          << "[daemon]\ndata_dir = \"" << runs_.string() << "\"\n[endpoints]\ndata = \"" << data_
-          << "\"\nresults = \"" << results_ << "\"\ncommands = \"" << commands_ << "\"\nadmin = \""
-          << admin_ << "\"\n[publish]\nsndhwm = 100000\nheartbeat_ms = 50\n"
-          << "[logging]\nlevel = \"info\"\n";
-      std::ofstream(dir_ / "sim.toml")
-          << "[instrument]\nname = \"sim-4dstem\"\nseed = 7\n[endpoints]\ndata = \"" << data_
-          << "\"\ncommands = \"" << commands_ << "\"\n[detector]\nsize = 96\ndtype = \"u16\"\n"
-          << sim_extra;
-      auto daemon = std::make_unique<ChildProcess>(
-          EDGELOOPD_BINARY,
-          std::vector<std::string>{"--config", (dir_ / "edgeloopd.toml").string()},
-          dir_ / "edgeloopd.log");
-      if (wait_until(
-              [&] {
-                return !daemon->running() || admin({{"cmd", "ping"}}).has_value();
-              },
-              10s) &&
-          daemon->running()) {
-        return daemon;
-      }
-    }
-    ADD_FAILURE() << "edgeloopd did not start: " << read_file(dir_ / "edgeloopd.log");
-    return nullptr;
-  }
-
-  // Starts the simulated instrument and waits until the daemon lists it as connected.
-  std::unique_ptr<ChildProcess> start_sim() {
-    auto sim = std::make_unique<ChildProcess>(
-        EDGELOOP_SIM_BINARY,
-        std::vector<std::string>{"4dstem", "--config", (dir_ / "sim.toml").string()},
-        dir_ / "sim.log");
-    const bool connected = wait_until(
-        [&] {
-          const auto s = admin({{"cmd", "status"}});
-          return s && !(*s)["instruments"].empty() &&
-                 (*s)["instruments"][0].value("connected", false);
-        },
-        10s);
-    if (!connected) {
-      ADD_FAILURE() << "the simulator did not connect: " << read_file(dir_ / "sim.log");
-      return nullptr;
-    }
-    return sim;
-  }
-
-  std::optional<json> admin(const json& request) {
-    zmq::socket_t req(ctx_, zmq::socket_type::req);
-    req.set(zmq::sockopt::linger, 0);
-    req.set(zmq::sockopt::rcvtimeo, 2000);
-    req.connect(admin_);
-    req.send(zmq::buffer(request.dump()), zmq::send_flags::none);
-    zmq::message_t reply;
-    if (!req.recv(reply, zmq::recv_flags::none)) return std::nullopt;
-    return json::parse(reply.to_string_view());
-  }
-
-  testing::RunResult cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--config", (dir_ / "edgeloopd.toml").string()});
-    return testing::run_program(EDGELOOP_CLI_BINARY, args);
-  }
-
-  testing::TempDir dir_;
-  zmq::context_t ctx_;
-  std::string data_, results_, commands_, admin_;
-  std::filesystem::path runs_;
-};
+class ClosedLoop : public testing::DaemonSession {};
 
 TEST_F(ClosedLoop, RasterScan32x32ThroughSeparateProcesses) {
   auto started_daemon = start_daemon();
