@@ -6,6 +6,7 @@
 
 #include "edgeloop/core/build_info.hpp"
 #include "edgeloop/core/sha256.hpp"
+#include "edgeloop/jobs/job_json.hpp"
 #include "edgeloop/jobs/job_state.hpp"
 #include "sisso_job.hpp"
 
@@ -122,21 +123,12 @@ json JobAdmin::list() const {
 }
 
 json to_json(const jobs::JobStatus& status) {
-  json outputs = json::array();
-  for (const auto& o : status.outputs) {
-    outputs.push_back({{"name", "out/" + o.name}, {"sha256", to_hex(o.sha256)}, {"size", o.size}});
-  }
-  return {{"job_id", status.job_id.str()},
-          {"run_id", status.run_id.is_nil() ? json(nullptr) : json(status.run_id.str())},
-          {"runner", status.runner},
-          {"state", jobs::to_string(status.state)},
-          {"scheduler_id", status.scheduler_id},
-          {"attempt", status.attempt},
-          {"exit_code", status.exit_code},
-          {"message", status.message},
-          {"outputs", std::move(outputs)},
-          {"updated_wall_ns", status.updated_wall_ns},
-          {"sequence", status.sequence}};
+  // The runners' own form, shown to people: no nil run id, outputs by their path in the job
+  // directory.
+  json j = jobs::status_to_json(status);
+  if (status.run_id.is_nil()) j["run_id"] = nullptr;
+  for (auto& output : j["outputs"]) output["name"] = "out/" + output["name"].get<std::string>();
+  return j;
 }
 
 }  // namespace edgeloop
