@@ -101,8 +101,10 @@ void InstrumentLoop::run(const std::stop_token& stop) {
     heartbeat_if_due();
     const auto now = Clock::now();
     auto until = std::min(next_heartbeat_, now + kPollInterval);
-    if (device_.has_data()) until = std::max(now, std::min(until, next_data_due()));
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
+    if (device_.has_data()) until = std::min(until, next_data_due());
+    // Never negative: zmq::poll would take that as "wait forever".
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::max(until, now) - now);
     // While it owes data to a command (a scan position's frame, an acquire's frames) the
     // instrument is busy acquiring, as a scan engine or detector would: new commands wait in
     // arrival order, so an ack means the hardware has started on its command and the daemon's
