@@ -69,15 +69,24 @@ AptDevice::AptDevice(const AptConfig& config)
     doubly_charged_.push_back(evaporation_.doubly_charged(e));
   }
   ranges_ = make_apt_ranges(specimen_, doubly_charged_);
-  if (!config.replay_file.empty()) replay_.emplace(config.replay_file, voltage_);
-  if (!config.record_file.empty()) recorder_.emplace(config.record_file);
+  if (!config.replay_file.empty()) {
+    replay_.emplace(config.replay_file, voltage_, detector_, specimen_, config.detection_rate);
+  }
+  if (!config.record_file.empty() && is_pos_file(config.record_file)) {
+    pos_recorder_.emplace(config.record_file, std::ios::binary | std::ios::trunc);
+    if (!*pos_recorder_) {
+      throw formats::AptFileError(config.record_file.string(), "", "cannot open for writing");
+    }
+  } else if (!config.record_file.empty()) {
+    recorder_.emplace(config.record_file);
+  }
   if (!config.ranges_file.empty()) write_ranges(config.ranges_file);
   fields_.stream = std::string(kStream);
   fields_.modality = wire::Modality::Apt;
   fields_.scan_index = -1;
 }
 
-AptDevice::~AptDevice() = default;  // the EposWriter flushes in its destructor
+AptDevice::~AptDevice() = default;  // the EposWriter (or ofstream) flushes in its destructor
 
 bool AptDevice::exhausted() const {
   return replay_ ? replay_->exhausted() : evaporation_.exhausted();
@@ -167,7 +176,7 @@ DataMessage AptDevice::produce(const MessageContext& context) {
   } else {
     evaporation_.run(first, pulses, chunk_voltage, hits_);
   }
-  if (recorder_) record(hits_, chunk_voltage);
+  if (recorder_ || pos_recorder_) record(hits_, chunk_voltage);
 
   fields_.run_id = context.run;
   fields_.sequence = context.sequence;
@@ -200,6 +209,7 @@ void AptDevice::record(const std::vector<AptHit>& hits, double voltage_v) {
   const AptDetectorSettings& d = detector_.settings();
   const double apex = evaporation_.apex_depth();
   const double cap = specimen_.cap_radius(apex);
+  pos_batch_.clear();
   for (std::size_t i = 0; i < hits.size(); ++i) {
     const AptHit& h = hits[i];
     formats::EposRecord r;
@@ -207,11 +217,11 @@ void AptDevice::record(const std::vector<AptHit>& hits, double voltage_v) {
       std::size_t group = 1;
       while (i + group < hits.size() && hits[i + group].pulse == h.pulse) ++group;
       const std::uint64_t delta = h.pulse - last_recorded_pulse_;
-      if (delta > std::numeric_limits<std::uint32_t>::max()) {
+      if (recorder_ && delta > std::numeric_limits<std::uint32_t>::max()) {
         throw formats::AptFileError(recorder_->path().string(), "",
                                     "pulses between two ions exceed the 32-bit delta_pulse");
       }
-      r.delta_pulse = static_cast<std::uint32_t>(delta);
+      r.delta_pulse = static_cast<std::uint32_t>(delta);  // unused (.pos) when it overflows
       r.multiplicity = static_cast<std::uint32_t>(group);
       last_recorded_pulse_ = h.pulse;
     } else {
@@ -236,12 +246,29 @@ void AptDevice::record(const std::vector<AptHit>& hits, double voltage_v) {
     r.v_pulse = 0.0F;  // laser pulsing
     r.det_x = h.det_x;
     r.det_y = h.det_y;
-    recorder_->append(r);
+    if (recorder_) {
+      recorder_->append(r);
+    } else {
+      pos_batch_.push_back({r.x, r.y, r.z, r.mass_to_charge});
+    }
+  }
+  if (pos_recorder_ && !pos_batch_.empty()) {
+    const std::string file = config_.record_file.string();
+    const std::vector<std::byte> bytes = formats::encode_pos(pos_batch_, file);
+    pos_recorder_->write(reinterpret_cast<const char*>(bytes.data()),
+                         static_cast<std::streamsize>(bytes.size()));
+    if (!*pos_recorder_) throw formats::AptFileError(file, "", "write failed");
   }
 }
 
 void AptDevice::close_record() {
   if (recorder_) recorder_->close();
+  if (pos_recorder_ && pos_recorder_->is_open()) {
+    pos_recorder_->close();
+    if (!*pos_recorder_) {
+      throw formats::AptFileError(config_.record_file.string(), "", "write failed on close");
+    }
+  }
 }
 
 void AptDevice::write_ranges(const std::filesystem::path& file) const {

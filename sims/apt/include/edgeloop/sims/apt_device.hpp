@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <vector>
 
@@ -79,7 +80,8 @@ class AptDevice final : public SimDevice {
   double pulse_rate_hz() const { return pulse_rate_hz_; }
   double detection_rate() const { return detection_rate_; }
   std::uint64_t next_pulse() const { return next_pulse_; }
-  // Flushes and closes the record file; AptFileError on failure. No-op without one.
+  // Flushes and closes the record file (.epos, or .pos when its name ends so); AptFileError on
+  // failure. No-op without one.
   void close_record();
 
  private:
@@ -96,6 +98,9 @@ class AptDevice final : public SimDevice {
   formats::RangeTable ranges_;
   std::optional<AptReplay> replay_;
   std::optional<formats::EposWriter> recorder_;
+  // A .pos recording (is_pos_file): each chunk's records are encoded and written as they come.
+  std::optional<std::ofstream> pos_recorder_;
+  std::vector<formats::PosRecord> pos_batch_;
   std::uint64_t last_recorded_pulse_ = 0;
 
   double pulse_rate_hz_;
