@@ -22,10 +22,8 @@ PatternModel::PatternModel(Stem4DSpecimen specimen, DetectorSettings detector, P
     throw std::invalid_argument("PatternModel: detector size " + std::to_string(detector.size) +
                                 " is outside 16..4096");
   }
-  if (!(detector.electrons_per_position >= 0.0) || !(detector.dark_counts_per_pixel >= 0.0) ||
-      !std::isfinite(detector.electrons_per_position) ||
-      !std::isfinite(detector.dark_counts_per_pixel)) {
-    throw std::invalid_argument("PatternModel: dose and dark counts must be finite and >= 0");
+  if (!(detector.dark_counts_per_pixel >= 0.0) || !std::isfinite(detector.dark_counts_per_pixel)) {
+    throw std::invalid_argument("PatternModel: dark counts must be finite and >= 0");
   }
   if (!(detector.psf_sigma_px >= 0.0) || !(detector.psf_sigma_px <= 64.0)) {
     throw std::invalid_argument("PatternModel: psf_sigma_px must be within 0..64, got " +

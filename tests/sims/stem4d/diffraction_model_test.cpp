@@ -323,20 +323,6 @@ TEST(DiffractionModel, BlankedBeamLeavesOnlyDarkCounts) {
   EXPECT_EQ(counts, frame<std::uint16_t>(model, 400, 400, 0.0));
 }
 
-// The interface the instrument used before PatternModel renders the same frames.
-TEST(DiffractionModel, LegacyOverloadsMatchTheProbeState) {
-  DiffractionModel model = make_model(1, 96, {.electrons_per_position = 12345.0});
-  std::vector<std::uint16_t> legacy(model.pixel_count());
-  model.render(300, 700, std::span<std::uint16_t>(legacy));
-  EXPECT_EQ(legacy, frame<std::uint16_t>(model, 300, 700, 12345.0));
-  model.render(300, 700, std::span<std::uint16_t>(legacy), 0.5);
-  EXPECT_EQ(legacy, frame<std::uint16_t>(model, 300, 700, 0.5 * 12345.0));
-  std::vector<double> expected(model.pixel_count());
-  model.expected(300, 700, expected);
-  EXPECT_EQ(expected, expected_at(model, 300, 700, 12345.0));
-  EXPECT_EQ(&model.settings(), &model.detector());
-}
-
 TEST(DiffractionModel, DefocusPlaysNoPart) {
   DiffractionModel model = make_model(1);
   EXPECT_TRUE(std::isinf(model.max_defocus_nm()));

@@ -35,19 +35,6 @@ class DiffractionModel final : public PatternModel {
 
   std::string_view name() const override { return "kinematic"; }
   double max_defocus_nm() const override { return std::numeric_limits<double>::infinity(); }
-  const DetectorSettings& settings() const { return detector(); }
-
-  using PatternModel::expected;
-  using PatternModel::render;
-  // The interface before PatternModel, kept while the instrument moves over: the dose is
-  // settings().electrons_per_position x beam_fraction (0: a blanked beam), in focus.
-  template <class T>
-  void render(double x, double y, std::span<T> out, double beam_fraction = 1.0) {
-    render(x, y, ProbeState{.electrons = detector().electrons_per_position * beam_fraction}, out);
-  }
-  void expected(double x, double y, std::span<double> out, double beam_fraction = 1.0) const {
-    expected(x, y, ProbeState{.electrons = detector().electrons_per_position * beam_fraction}, out);
-  }
 
  private:
   struct Disc {

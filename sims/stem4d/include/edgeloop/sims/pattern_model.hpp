@@ -17,10 +17,7 @@
 namespace edgeloop::sims {
 
 struct DetectorSettings {
-  std::uint32_t size = 96;  // pixels per side of the square detector, 16..4096
-  // Dose the old DiffractionModel::render(x, y, out, beam_fraction) overload delivers; the
-  // PatternModel interface takes the dose per frame from ProbeState instead.
-  double electrons_per_position = 20000.0;
+  std::uint32_t size = 96;              // pixels per side of the square detector, 16..4096
   double dark_counts_per_pixel = 1e-3;  // detector noise per frame, beam or not
   double psf_sigma_px = 0.0;            // Gaussian point-spread function; 0 = ideal detector
 };
