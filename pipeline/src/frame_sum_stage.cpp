@@ -33,8 +33,8 @@ nlohmann::json FrameSumStage::apply_parameters(const nlohmann::json& parameters)
 }
 
 void FrameSumStage::process_frame(const Frame& frame, std::vector<Product>& out) {
-  const double sum = backend_ == Backend::Cuda ? frame_sum_cuda(frame.bytes(), frame.meta.dtype)
-                                               : frame_sum_kokkos(frame.bytes(), frame.meta.dtype);
+  const double sum = backend_ == Backend::Cuda ? frame_sum_cuda(frame.pixels(), frame.meta.dtype)
+                                               : frame_sum_kokkos(frame.pixels(), frame.meta.dtype);
   out.push_back(Product{"frame_sum", {sum}});
 }
 

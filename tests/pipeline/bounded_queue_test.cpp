@@ -54,3 +54,22 @@ TEST(BoundedQueue, CloseDrainsThenStopsAndRefusesPushes) {
 
 }  // namespace
 }  // namespace edgeloop
+
+namespace edgeloop {
+namespace {
+
+TEST(BoundedQueueLatest, DropsTheOldestAndSaysSo) {
+  BoundedQueue<int> q(2);
+  EXPECT_FALSE(q.push_dropping_oldest(1));
+  EXPECT_FALSE(q.push_dropping_oldest(2));
+  EXPECT_TRUE(q.push_dropping_oldest(3));
+  EXPECT_EQ(q.pop_for(std::chrono::milliseconds(0)), 2);
+  EXPECT_EQ(q.pop_for(std::chrono::milliseconds(0)), 3);
+  q.close();
+  bool accepted = true;
+  EXPECT_FALSE(q.push_dropping_oldest(4, &accepted));
+  EXPECT_FALSE(accepted);
+}
+
+}  // namespace
+}  // namespace edgeloop

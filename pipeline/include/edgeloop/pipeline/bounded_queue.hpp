@@ -4,7 +4,8 @@
 // fails when full, so an ingest thread can stop reading its socket and let ZeroMQ's high-water
 // mark push back on the sender (lossless). `push` blocks until there is room or the queue is
 // closed. `pop_for` waits up to a timeout. After `close`, pushes fail and pops drain what is
-// left, then return nullopt: nothing accepted is ever dropped by the queue itself.
+// left, then return nullopt. Only `push_dropping_oldest` (the `latest` overflow policy, for
+// preview paths) ever discards an accepted item, and it says so.
 #pragma once
 
 #include <chrono>
@@ -39,6 +40,22 @@ class BoundedQueue {
     items_.push_back(std::move(item));
     not_empty_.notify_one();
     return true;
+  }
+
+  // Never blocks: when full, the oldest item makes room. Returns true when one was dropped;
+  // false also when closed (the item is then discarded, as a closed queue takes nothing).
+  bool push_dropping_oldest(T item, bool* accepted = nullptr) {
+    std::lock_guard lock(mutex_);
+    if (accepted != nullptr) *accepted = !closed_;
+    if (closed_) return false;
+    bool dropped = false;
+    if (items_.size() >= capacity_) {
+      items_.pop_front();
+      dropped = true;
+    }
+    items_.push_back(std::move(item));
+    not_empty_.notify_one();
+    return dropped;
   }
 
   std::optional<T> pop_for(std::chrono::milliseconds timeout) {
