@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -371,6 +372,51 @@ std::chrono::milliseconds ConfigTable::get_duration_ms(std::string_view key,
     fail(key, fmt::format("value {} ms is out of range [{}, {}] ms", v, min.count(), max.count()));
   }
   return std::chrono::milliseconds(v);
+}
+
+namespace {
+nlohmann::json json_of(const toml::node& node) {
+  if (const auto* t = node.as_table()) {
+    nlohmann::json object = nlohmann::json::object();
+    for (const auto& [k, v] : *t) object[std::string(k.str())] = json_of(v);
+    return object;
+  }
+  if (const auto* a = node.as_array()) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const auto& v : *a) array.push_back(json_of(v));
+    return array;
+  }
+  if (const auto* v = node.as_string()) return v->get();
+  if (const auto* v = node.as_integer()) return v->get();
+  if (const auto* v = node.as_floating_point()) return v->get();
+  if (const auto* v = node.as_boolean()) return v->get();
+  std::ostringstream text;  // dates and times keep their TOML spelling
+  if (const auto* v = node.as_date()) text << *v;
+  if (const auto* v = node.as_time()) text << *v;
+  if (const auto* v = node.as_date_time()) text << *v;
+  return text.str();
+}
+}  // namespace
+
+std::optional<nlohmann::json> ConfigTable::get_json(std::string_view key) const {
+  const toml::node* node = read_key(*scope_, key);
+  if (node == nullptr) return std::nullopt;
+  return json_of(*node);
+}
+
+std::vector<std::string> ConfigTable::keys() const {
+  std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+  if (scope_->table != nullptr) {
+    for (const auto& [k, v] : *scope_->table) entries.emplace_back(&k, &v);
+  }
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    const toml::source_position& pa = a.first->source().begin;
+    const toml::source_position& pb = b.first->source().begin;
+    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+  });
+  std::vector<std::string> out;
+  for (const auto& e : entries) out.emplace_back(e.first->str());
+  return out;
 }
 
 std::optional<ConfigTable> ConfigTable::table(std::string_view key) const {

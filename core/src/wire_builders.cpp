@@ -105,6 +105,15 @@ flatbuffers::DetachedBuffer build_result(const ResultFields& f) {
   const auto values = fbb.CreateVector(f.values);
   const auto shape = fbb.CreateVector(f.shape);
   const auto input = fbb.CreateVector(f.input_sha256);
+  const auto errors = fbb.CreateVector(f.errors);
+  const auto units = fbb.CreateString(f.units);
+  const auto value_shape = fbb.CreateVector(f.value_shape);
+  std::vector<flatbuffers::Offset<wire::Axis>> axis_offsets;
+  for (const auto& [name, axis_units, axis_values] : f.axes) {
+    axis_offsets.push_back(wire::CreateAxis(
+        fbb, fbb.CreateString(name), fbb.CreateString(axis_units), fbb.CreateVector(axis_values)));
+  }
+  const auto axes = fbb.CreateVector(axis_offsets);
   const wire::Uuid run = to_wire(f.run_id);
   wire::ResultBuilder b(fbb);
   b.add_schema_version(kSchemaVersion);
@@ -121,6 +130,11 @@ flatbuffers::DetachedBuffer build_result(const ResultFields& f) {
   b.add_shape(shape);
   b.add_input_sha256(input);
   b.add_produced_wall_ns(as_u64(f.produced_wall_ns));
+  b.add_errors(errors);
+  b.add_units(units);
+  b.add_value_shape(value_shape);
+  b.add_axes(axes);
+  b.add_live(f.live);
   fbb.Finish(b.Finish(), wire::ResultIdentifier());
   return fbb.Release();
 }

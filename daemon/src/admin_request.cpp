@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 namespace edgeloop {
 
@@ -26,6 +27,19 @@ std::uint32_t grid_size(const json& request, const char* key) {
                      " is outside 1..4096");
   }
   return static_cast<std::uint32_t>(value);
+}
+
+// An optional finite number within [min, max]; `fallback` when absent.
+double number_field(const json& request, const char* key, double fallback, double min, double max) {
+  const auto it = request.find(key);
+  if (it == request.end()) return fallback;
+  if (!it->is_number()) throw AdminError(std::string("start_run: '") + key + "' must be a number");
+  const double v = it->get<double>();
+  if (!(v >= min && v <= max)) {
+    throw AdminError(std::string("start_run: '") + key + "' = " + std::to_string(v) +
+                     " is outside " + std::to_string(min) + ".." + std::to_string(max));
+  }
+  return v;
 }
 
 // An optional integer field within [min, max]; nullopt when absent.
@@ -119,6 +133,67 @@ void parse_submit_sisso(const json& request, AdminRequest& out) {
     out.time_limit_s = static_cast<std::uint32_t>(*v);
   }
 }
+void parse_start_run(const json& request, AdminRequest& out) {
+  if (const auto it = request.find("modality"); it != request.end()) {
+    if (!it->is_string()) throw AdminError("start_run: 'modality' must be a string");
+    out.modality = it->get<std::string>();
+  }
+  const auto plan = request.find("plan");
+  if (out.modality == "4dstem") {
+    if (plan != request.end() && (!plan->is_string() || plan->get<std::string>() != "raster")) {
+      throw AdminError("start_run: a 4dstem 'plan' must be \"raster\"");
+    }
+    reject_unknown_fields(request, "start_run",
+                          {"modality", "plan", "nx", "ny", "instrument", "title"});
+    out.nx = grid_size(request, "nx");
+    out.ny = grid_size(request, "ny");
+  } else if (out.modality == "saxs") {
+    reject_unknown_fields(request, "start_run",
+                          {"modality", "points", "frames_per_point", "instrument", "title"});
+    const auto points = request.find("points");
+    if (points == request.end() || !points->is_array() || points->empty() ||
+        points->size() > 10000) {
+      throw AdminError("start_run: saxs needs 'points': 1..10000 of [x_mm, y_mm(, T_c)]");
+    }
+    for (const json& p : *points) {
+      if (!p.is_array() || (p.size() != 2 && p.size() != 3)) {
+        throw AdminError("start_run: each point is [x_mm, y_mm] or [x_mm, y_mm, T_c]");
+      }
+      std::vector<double> point;
+      for (const json& v : p) {
+        if (!v.is_number() || !std::isfinite(v.get<double>())) {
+          throw AdminError("start_run: point coordinates must be finite numbers");
+        }
+        point.push_back(v.get<double>());
+      }
+      out.points.push_back(std::move(point));
+    }
+    out.frames_per_point = static_cast<std::uint32_t>(
+        optional_int(request, "start_run", "frames_per_point", 1, 1000).value_or(1));
+  } else if (out.modality == "apt") {
+    reject_unknown_fields(
+        request, "start_run",
+        {"modality", "chunks", "pulse_rate_hz", "detection_rate", "instrument", "title"});
+    const auto chunks = optional_int(request, "start_run", "chunks", 1, 10000000);
+    if (!chunks) throw AdminError("start_run: apt needs 'chunks' (event chunks to collect)");
+    out.chunks = static_cast<std::uint64_t>(*chunks);
+    out.pulse_rate_hz = number_field(request, "pulse_rate_hz", 200000.0, 1.0, 1e7);
+    out.detection_rate = number_field(request, "detection_rate", 0.005, 1e-6, 1.0);
+  } else {
+    throw AdminError("start_run: 'modality' must be 4dstem, saxs or apt");
+  }
+  if (const auto it = request.find("instrument"); it != request.end()) {
+    if (!it->is_string()) throw AdminError("start_run: 'instrument' must be a string");
+    out.instrument = it->get<std::string>();
+  }
+  if (const auto it = request.find("title"); it != request.end()) {
+    if (!it->is_string() || it->get<std::string>().size() > 256) {
+      throw AdminError("start_run: 'title' must be a string of at most 256 characters");
+    }
+    out.title = it->get<std::string>();
+  }
+}
+
 }  // namespace
 
 AdminRequest parse_admin_request(std::string_view text) {
@@ -155,16 +230,7 @@ AdminRequest parse_admin_request(std::string_view text) {
                          "job_status, cancel_job or jobs)",
                      "unknown_command");
   }
-  const auto plan = request.find("plan");
-  if (plan != request.end() && (!plan->is_string() || plan->get<std::string>() != "raster")) {
-    throw AdminError("start_run: 'plan' must be \"raster\" (the only plan so far)");
-  }
-  out.nx = grid_size(request, "nx");
-  out.ny = grid_size(request, "ny");
-  if (const auto it = request.find("instrument"); it != request.end()) {
-    if (!it->is_string()) throw AdminError("start_run: 'instrument' must be a string");
-    out.instrument = it->get<std::string>();
-  }
+  parse_start_run(request, out);
   return out;
 }
 

@@ -289,10 +289,26 @@ int run_cli(int argc, char** argv) {
   std::uint32_t nx = 0;
   std::uint32_t ny = 0;
   std::string instrument;
-  auto* start = app.add_subcommand("start-run", "start a raster scan on a connected instrument");
-  start->add_option("--nx", nx, "scan positions per row")->required()->check(CLI::Range(1, 4096));
-  start->add_option("--ny", ny, "scan rows")->required()->check(CLI::Range(1, 4096));
-  start->add_option("--instrument", instrument, "instrument name (default: any 4D-STEM)");
+  auto* start = app.add_subcommand(
+      "start-run",
+      "start a run on a connected instrument: a 4D-STEM raster scan (--nx, --ny), "
+      "SAXS acquisitions (--point, repeated) or an APT stream (--chunks)");
+  std::string modality = "4dstem";
+  std::vector<std::string> points;
+  std::uint32_t frames_per_point = 1;
+  std::uint64_t chunks = 0;
+  std::string title;
+  start->add_option("--modality", modality, "4dstem (default), saxs or apt")
+      ->check(CLI::IsMember({"4dstem", "saxs", "apt"}));
+  start->add_option("--nx", nx, "4dstem: scan positions per row")->check(CLI::Range(1, 4096));
+  start->add_option("--ny", ny, "4dstem: scan rows")->check(CLI::Range(1, 4096));
+  start->add_option("--point", points, "saxs: X_MM,Y_MM[,T_C] (repeat for more points)");
+  start->add_option("--frames-per-point", frames_per_point, "saxs: frames at each point")
+      ->check(CLI::Range(1, 1000));
+  start->add_option("--chunks", chunks, "apt: event chunks to collect")
+      ->check(CLI::Range(1, 10000000));
+  start->add_option("--title", title, "a title for the run's file");
+  start->add_option("--instrument", instrument, "instrument name (default: any of the modality)");
   bool wait = false;
   start->add_flag("--wait", wait, "show progress until the run ends; exit 0 only if it completed");
   auto* stop = app.add_subcommand("stop-run", "abort the active run (its log is sealed)");
@@ -338,6 +354,12 @@ int run_cli(int argc, char** argv) {
   auto* verify = provenance->add_subcommand("verify", "check a run's hash chain and seal");
   verify->add_option("run", run, "run id, run directory or provenance file")->required();
   verify->add_flag("--allow-unsealed", allow_unsealed, "accept a log whose run is still open");
+  std::string kind_filter;
+  auto* show = provenance->add_subcommand(
+      "show", "print a verified log's records as JSON lines (one object per record)");
+  show->add_option("run", run, "run id, run directory or provenance file")->required();
+  show->add_option("--kind", kind_filter, "only records of this kind (frame, result, command...)");
+  show->add_flag("--allow-unsealed", allow_unsealed, "accept a log whose run is still open");
 
   try {
     app.parse(argc, argv);
@@ -363,7 +385,32 @@ int run_cli(int argc, char** argv) {
                         as_json, print_status);
   }
   if (*start) {
-    json request = {{"cmd", "start_run"}, {"plan", "raster"}, {"nx", nx}, {"ny", ny}};
+    json request = {{"cmd", "start_run"}, {"modality", modality}};
+    if (modality == "4dstem") {
+      request["nx"] = nx;
+      request["ny"] = ny;
+    } else if (modality == "saxs") {
+      json list = json::array();
+      for (const std::string& p : points) {
+        json point = json::array();
+        std::stringstream in(p);
+        std::string part;
+        while (std::getline(in, part, ',')) {
+          try {
+            point.push_back(std::stod(part));
+          } catch (const std::exception&) {
+            std::cerr << "edgeloop: --point '" << p << "' is not X,Y[,T]\n";
+            return kUsage;
+          }
+        }
+        list.push_back(point);
+      }
+      request["points"] = list;
+      request["frames_per_point"] = frames_per_point;
+    } else {
+      request["chunks"] = chunks;
+    }
+    if (!title.empty()) request["title"] = title;
     if (!instrument.empty()) request["instrument"] = instrument;
     const auto reply = admin_call(admin_endpoint, request, timeout_ms);
     const int rc = report_admin(admin_endpoint, reply, as_json,
@@ -399,6 +446,37 @@ int run_cli(int argc, char** argv) {
                           for (const json& j : r["jobs"]) print_job(j);
                           if (r["jobs"].empty()) std::cout << "no jobs\n";
                         });
+  }
+  if (*show) {
+    const auto file = provenance_file(run, runs);
+    std::vector<ProvenanceRecordView> records;
+    try {
+      records = read_provenance(file, allow_unsealed);
+    } catch (const std::exception& e) {
+      std::cerr << "edgeloop: " << e.what() << "\n";
+      return kCheckFailed;
+    }
+    for (const ProvenanceRecordView& r : records) {
+      if (!kind_filter.empty() && record_kind_name(r.kind) != kind_filter) continue;
+      json inputs = json::array();
+      for (const ProvenanceRef& ref : r.inputs) {
+        inputs.push_back({{"role", ref.role},
+                          {"id", ref.id},
+                          {"sha256", ref.sha256 ? json(to_hex(*ref.sha256)) : json(nullptr)}});
+      }
+      std::cout << json{{"index", r.index},
+                        {"kind", record_kind_name(r.kind)},
+                        {"subject", r.subject},
+                        {"wall_ns", r.wall_ns},
+                        {"sha256", r.sha256 ? json(to_hex(*r.sha256)) : json(nullptr)},
+                        {"agent", r.agent},
+                        {"inputs", inputs},
+                        {"attributes", r.attributes},
+                        {"chain_hash", to_hex(r.chain_hash)}}
+                       .dump(-1, ' ', false, json::error_handler_t::replace)
+                << "\n";
+    }
+    return kOk;
   }
   if (*verify) {
     const auto file = provenance_file(run, runs);

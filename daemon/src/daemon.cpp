@@ -16,17 +16,19 @@
 #include "edgeloop/core/wire_builders.hpp"
 #include "edgeloop/daemon/admin_request.hpp"
 #include "edgeloop/pipeline/bounded_queue.hpp"
-#include "edgeloop/pipeline/frame_sum_stage.hpp"
+#include "edgeloop/pipeline/runtime/buffer_pool.hpp"
 #include "edgeloop/pipeline/zmq_payload.hpp"
 #include "instrument_registry.hpp"
 #include "job_admin.hpp"
 #include "job_runners.hpp"
 #include "job_status_publisher.hpp"
 #include "nanoseconds.hpp"
-#include "result_worker.hpp"
+#include "process_worker.hpp"
 #include "sample_table.hpp"
 #include "scan_run.hpp"
 #include "sisso_jobs.hpp"
+#include "stage_factory.hpp"
+#include "storage_worker.hpp"
 #include "work_item.hpp"
 
 namespace edgeloop {
@@ -69,6 +71,8 @@ struct Daemon::State {
         commands(context, zmq::socket_type::router),
         admin(context, zmq::socket_type::rep),
         queue(config.queue_capacity),
+        store_queue(config.storage.queue_capacity),
+        pool(config.storage.pool_slots, config.storage.pool_slot_bytes),
         instruments(config.instrument_timeout),
         job_runners(config.jobs, counters, *log),
         job_admin(job_runners, sisso_jobs, config.sisso, *log) {}
@@ -81,8 +85,9 @@ struct Daemon::State {
   zmq::socket_t commands;
   zmq::socket_t admin;
   Counters counters;
-  BoundedQueue<WorkItem> queue;
-  FrameSumStage stage;
+  BoundedQueue<WorkItem> queue;         // I/O thread -> processing worker
+  BoundedQueue<StoreItem> store_queue;  // processing worker -> storage worker
+  BufferPool pool;                      // decoded pixels and encoded chunks
   std::atomic<bool> stop{false};
   bool stopping = false;  // I/O thread: stop requested, no new commands
   std::int64_t started_mono_ns = monotonic_ns();
@@ -126,19 +131,30 @@ struct Daemon::State {
 
   // --- data socket -------------------------------------------------------------------------
   void handle_data(std::vector<zmq::message_t> parts) {
-    if (parts.size() != 2) {
+    std::variant<Frame, WireError> decoded;
+    if (parts.size() == 2) {
+      decoded = decode_native_frame(bytes_of(parts[0]), scratch,
+                                    std::make_unique<ZmqPayload>(std::move(parts[1])),
+                                    config.frame_limits);
+    } else if (parts.size() == 1) {
+      decoded = decode_native_event_chunk(std::make_unique<ZmqPayload>(std::move(parts[0])),
+                                          scratch, config.frame_limits);
+    } else {
       reject("data", "part_count",
-             "expected [FrameHeader][payload], got " + std::to_string(parts.size()) + " parts");
+             "expected [FrameHeader][payload] or [EventChunk], got " +
+                 std::to_string(parts.size()) + " parts");
       return;
     }
-    auto decoded =
-        decode_native_frame(bytes_of(parts[0]), scratch,
-                            std::make_unique<ZmqPayload>(std::move(parts[1])), config.frame_limits);
     if (auto* error = std::get_if<WireError>(&decoded)) {
       reject("data", error->reason, error->detail);
       return;
     }
-    Frame frame = std::move(std::get<Frame>(decoded));
+    take_frame(std::move(std::get<Frame>(decoded)));
+  }
+
+  // A decoded frame from any ingest adapter: checked against the active run and queued under
+  // its stream's overflow policy.
+  void take_frame(Frame frame) {
     if (!run || !run->takes_frames_of(frame.meta.run_id)) {
       reject("data", "unknown_run",
              "frame for run " + frame.meta.run_id.str() + " (no such active run)");
@@ -149,7 +165,19 @@ struct Daemon::State {
       return;
     }
     counters.add("data.frames");
+    const auto policy = config.streams.find(frame.meta.stream);
+    const bool latest =
+        policy != config.streams.end() && policy->second.policy == OverflowPolicy::Latest;
     WorkItem item = FrameWork{std::move(frame), run->shared()};
+    if (latest) {
+      // Preview streams never wait: the oldest waiting frame (always one of this run: a run's
+      // end is queued only after its frames stop) makes room and is counted.
+      if (queue.push_dropping_oldest(std::move(item))) {
+        run->frame_dropped();
+        counters.add("data.dropped");
+      }
+      return;
+    }
     // The I/O loop only reads frames while the queue has room, so this rarely blocks.
     if (!queue.try_push(item)) queue.push(std::move(item));
   }
@@ -245,43 +273,90 @@ struct Daemon::State {
     if (run) {
       throw AdminError("a run is already active: " + run->id().str());
     }
-    const InstrumentInfo* instrument =
-        instruments.find_connected(wire::Modality::Stem4D, request.instrument);
+    const wire::Modality modality = modality_from_name(request.modality);
+    const InstrumentInfo* instrument = instruments.find_connected(modality, request.instrument);
     if (instrument == nullptr) {
       throw AdminError(request.instrument.empty()
-                           ? "no 4D-STEM instrument is connected"
+                           ? "no " + request.modality + " instrument is connected"
                            : "instrument '" + request.instrument + "' is not connected");
     }
-    ScanRunSetup setup{.nx = request.nx,
-                       .ny = request.ny,
+    std::unique_ptr<RunPlan> plan;
+    try {
+      if (modality == wire::Modality::Stem4D) {
+        plan = make_raster_plan(request.nx, request.ny);
+      } else if (modality == wire::Modality::Saxs) {
+        plan = make_acquisition_plan(request.points, request.frames_per_point);
+      } else {
+        plan = make_stream_plan(request.chunks, request.pulse_rate_hz, request.detection_rate);
+      }
+    } catch (const std::invalid_argument& e) {
+      throw AdminError(std::string("start_run: ") + e.what());
+    }
+    const StageRunContext stage_context{modality, request.nx, request.ny};
+    ScanRunSetup setup{.plan = std::move(plan),
+                       .modality = modality,
+                       .title = request.title,
                        .instrument_identity = instrument->identity,
                        .instrument_name = instrument->name,
                        .data_dir = config.data_dir,
                        .provenance = config.provenance,
-                       .config = {{"source", config.source.string()},
-                                  {"sha256", config_sha256},
-                                  {"effective", effective_config}},
-                       .stage = stage.describe(),
+                       .config = run_config_json(),
+                       .stages = build_stages(stage_context),
+                       .store = config.storage.enabled,
                        .command_timings = config.command_timings,
                        .max_commands_in_flight = config.max_commands_in_flight,
                        .idle_timeout = config.run_idle_timeout};
+    begin_run(std::move(setup));
+    if (modality == wire::Modality::Stem4D) {
+      // Set before the first frame is queued; the queue orders these writes before the
+      // worker's reads.
+      RunShared& shared = *run->shared();
+      shared.samples =
+          std::make_shared<SampleTable>(run->id(), std::vector<std::string>{"scan_x", "scan_y"},
+                                        "frame_sum", config.sisso.max_rows);
+      recent_samples.push_back(shared.samples);
+      if (recent_samples.size() > kRunsWithSamples) recent_samples.pop_front();
+    }
+    log->info("run {} started: {} {} on '{}', log {}", run->id().str(), request.modality,
+              run->to_json()["plan"].dump(), run->instrument_name(),
+              run->shared()->log->path().string());
+    return {{"run_id", run->id().str()},
+            {"data_dir", run->directory().string()},
+            {"nexus_file", run->shared()->nexus_path.string()}};
+  }
+
+  json run_config_json() const {
+    return {{"source", config.source.string()},
+            {"sha256", config_sha256},
+            {"effective", effective_config}};
+  }
+
+  // The configured pipeline of a modality, built for one run.
+  std::vector<std::unique_ptr<Stage>> build_stages(const StageRunContext& run_context) const {
+    std::vector<std::unique_ptr<Stage>> stages;
+    const auto configured = config.pipelines.find(run_context.modality);
+    const PipelineConfig pc =
+        configured != config.pipelines.end()
+            ? configured->second
+            : default_pipeline(run_context.modality, config.frame_sum_backend);
+    for (const std::string& name : pc.stages) {
+      const auto p = pc.parameters.find(name);
+      try {
+        stages.push_back(
+            make_stage(name, p != pc.parameters.end() ? p->second : json::object(), run_context));
+      } catch (const std::exception& e) {
+        throw AdminError("start_run: stage '" + name + "' cannot serve this run: " + e.what());
+      }
+    }
+    return stages;
+  }
+
+  void begin_run(ScanRunSetup setup) {
     setup.provenance.agent = std::string("edgeloopd ") + build_info::kVersion + " (git " +
                              build_info::kGitDescribe + ")";
     run.emplace(std::move(setup), counters, *log);
-    // Set before the first frame is queued; the queue orders these writes before the
-    // worker's reads.
-    RunShared& shared = *run->shared();
-    shared.nx = request.nx;
-    shared.samples =
-        std::make_shared<SampleTable>(run->id(), std::vector<std::string>{"scan_x", "scan_y"},
-                                      "frame_sum", config.sisso.max_rows);
-    recent_samples.push_back(shared.samples);
-    if (recent_samples.size() > kRunsWithSamples) recent_samples.pop_front();
-    job_runners.set_provenance(shared.log);
+    job_runners.set_provenance(run->shared()->log);
     counters.add("runs.started");
-    log->info("run {} started: raster {}x{} on '{}', log {}", run->id().str(), request.nx,
-              request.ny, run->instrument_name(), run->shared()->log->path().string());
-    return {{"run_id", run->id().str()}, {"data_dir", run->directory().string()}};
   }
 
   void end_run(const std::string& outcome) {
@@ -323,38 +398,59 @@ struct Daemon::State {
 
   // --- admin socket ------------------------------------------------------------------------
   json status_json() const {
-    const StageMetrics m = stage.metrics();
-    const StageDescription d = stage.describe();
-    return {
-        {"daemon",
-         {{"version", build_info::kVersion},
-          {"git", build_info::kGitDescribe},
-          {"pid", ::getpid()},
-          {"uptime_s", seconds_since(started_mono_ns)}}},
-        {"endpoints",
-         {{"data", config.endpoints.data},
-          {"results", config.endpoints.results},
-          {"commands", config.endpoints.commands},
-          {"admin", config.endpoints.admin}}},
-        {"instruments", instruments.to_json()},
-        {"run", run ? run->to_json() : json(nullptr)},
-        {"last_run", last_run},
-        {"queue", {{"depth", queue.size()}, {"capacity", queue.capacity()}}},
-        {"jobs",
-         {{"runners", job_runners.names()},
-          {"default_runner", job_runners.default_runner()},
-          {"status_queue", job_runners.queue().size()},
-          {"statuses_dropped", job_runners.queue().dropped()}}},
-        {"stages", json::array({{{"name", d.name},
-                                 {"version", d.version},
-                                 {"parameters", d.parameters},
-                                 {"processed", m.processed},
-                                 {"failed", m.failed},
-                                 {"mean_us", m.processed ? static_cast<double>(m.total_ns) / 1e3 /
-                                                               static_cast<double>(m.processed)
-                                                         : 0.0},
-                                 {"max_us", static_cast<double>(m.max_ns) / 1e3}}})},
-        {"counters", counters.to_json()}};
+    json stages = json::array();
+    if (run) {
+      const RunShared& shared = *run->shared();
+      for (std::size_t i = 0; i < shared.stages.size(); ++i) {
+        const StageMetrics m = shared.stages[i]->metrics();
+        const StageDescription& d = shared.stage_descriptions[i];
+        const double elapsed = seconds_since(shared.started_mono_ns);
+        stages.push_back(
+            {{"name", d.name},
+             {"version", d.version},
+             {"parameters", d.parameters},
+             {"processed", m.processed},
+             {"failed", m.failed},
+             {"rate_hz", elapsed > 0 ? static_cast<double>(m.processed) / elapsed : 0.0},
+             {"mean_us",
+              m.processed ? static_cast<double>(m.total_ns) / 1e3 / static_cast<double>(m.processed)
+                          : 0.0},
+             {"p50_us", m.latency_quantile_ns(0.5) / 1e3},
+             {"p99_us", m.latency_quantile_ns(0.99) / 1e3},
+             {"max_us", static_cast<double>(m.max_ns) / 1e3},
+             {"latency_histogram_log2_ns", m.latency_histogram}});
+      }
+    }
+    return {{"daemon",
+             {{"version", build_info::kVersion},
+              {"git", build_info::kGitDescribe},
+              {"pid", ::getpid()},
+              {"uptime_s", seconds_since(started_mono_ns)}}},
+            {"endpoints",
+             {{"data", config.endpoints.data},
+              {"results", config.endpoints.results},
+              {"commands", config.endpoints.commands},
+              {"admin", config.endpoints.admin},
+              {"stream2", config.stream2.enabled ? json(config.stream2.endpoint) : json(nullptr)}}},
+            {"instruments", instruments.to_json()},
+            {"run", run ? run->to_json() : json(nullptr)},
+            {"last_run", last_run},
+            {"queue", {{"depth", queue.size()}, {"capacity", queue.capacity()}}},
+            {"queues",
+             {{"processing", {{"depth", queue.size()}, {"capacity", queue.capacity()}}},
+              {"storage", {{"depth", store_queue.size()}, {"capacity", store_queue.capacity()}}}}},
+            {"buffer_pool",
+             {{"slots", pool.slots()},
+              {"available", pool.available()},
+              {"slot_bytes", pool.slot_bytes()},
+              {"waits", pool.waits()}}},
+            {"jobs",
+             {{"runners", job_runners.names()},
+              {"default_runner", job_runners.default_runner()},
+              {"status_queue", job_runners.queue().size()},
+              {"statuses_dropped", job_runners.queue().dropped()}}},
+            {"stages", stages},
+            {"counters", counters.to_json()}};
   }
 
   void handle_admin(std::vector<zmq::message_t> parts) {
@@ -405,7 +501,6 @@ Daemon::Daemon(DaemonConfig config, std::shared_ptr<spdlog::logger> logger)
     : state_(std::make_unique<State>(std::move(config), std::move(logger))) {
   State& s = *state_;
   const DaemonConfig& c = s.config;
-  s.stage.configure({{"backend", c.frame_sum_backend}});
   s.data.set(zmq::sockopt::rcvhwm, c.receive_hwm);
   // Oversized messages are dropped by ZeroMQ before they are ever buffered whole.
   s.data.set(zmq::sockopt::maxmsgsize,
@@ -464,15 +559,28 @@ const Counters& Daemon::counters() const {
 void Daemon::run() {
   State& s = *state_;
   JobStatusPublisher job_statuses(s.job_runners, s.sisso_jobs, s.counters, *s.log);
-  ResultWorker result_worker(s.queue, s.stage, s.results, s.counters, *s.log,
-                             s.config.heartbeat_interval, s.started_mono_ns, job_statuses);
-  std::jthread worker([&result_worker] { result_worker.run(); });
-  // Declared after the worker so it runs first: the worker's loop ends before it is joined,
-  // also when an exception leaves run().
+  ProcessWorker process_worker(
+      s.queue, s.store_queue, s.pool, s.results, s.counters, *s.log,
+      {s.config.heartbeat_interval, s.config.snapshot_interval, s.started_mono_ns}, job_statuses);
+  StorageWorker storage_worker(
+      s.store_queue, s.pool, s.counters, *s.log,
+      {s.config.storage.raw_codec, s.config.storage.flush_interval,
+       std::string(build_info::kVersion) + " (git " + build_info::kGitDescribe + ")"});
+  std::jthread storer([&storage_worker] { storage_worker.run(); });
+  std::jthread worker([&process_worker] { process_worker.run(); });
+  // Declared after the workers so they run first: each worker's loop ends before it is
+  // joined, also when an exception leaves run(). The processing queue closes first; the
+  // storage queue once the processing worker (its only producer) has finished.
   struct QueueCloser {
     BoundedQueue<WorkItem>& queue;
-    ~QueueCloser() { queue.close(); }
-  } closer{s.queue};
+    BoundedQueue<StoreItem>& store;
+    std::jthread& worker;
+    ~QueueCloser() {
+      queue.close();
+      if (worker.joinable()) worker.join();
+      store.close();
+    }
+  } closer{s.queue, s.store_queue, worker};
 
   std::int64_t stop_deadline = 0;
   for (;;) {
@@ -522,6 +630,8 @@ void Daemon::run() {
   if (s.run && s.run->running()) s.guarded("run", [&] { s.end_run("interrupted"); });
   s.queue.close();
   worker.join();
+  s.store_queue.close();
+  storer.join();
   if (s.run) s.guarded("run", [&] { s.maintain_run(); });
   s.log->info("stopped");
 }

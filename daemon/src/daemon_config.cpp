@@ -1,6 +1,8 @@
 #include "edgeloop/daemon/daemon_config.hpp"
 
 #include "edgeloop/core/config_error.hpp"
+#include "edgeloop/core/wire_builders.hpp"
+#include "stage_factory.hpp"
 
 namespace edgeloop {
 
@@ -17,6 +19,15 @@ std::string endpoint(const ConfigTable& t, std::string_view key, std::string fal
   return value;
 }
 }  // namespace
+
+PipelineConfig default_pipeline(wire::Modality modality, const std::string& frame_sum_backend) {
+  PipelineConfig p;
+  if (modality == wire::Modality::Stem4D) {
+    p.stages = {"frame_sum", "stem_virtual_detectors"};
+    p.parameters["frame_sum"] = {{"backend", frame_sum_backend}};
+  }
+  return p;
+}
 
 DaemonConfig load_daemon_config(const ConfigTable& table) {
   DaemonConfig c;
@@ -77,9 +88,73 @@ DaemonConfig load_daemon_config(const ConfigTable& table) {
   c.instrument_timeout = instruments.get_duration_ms("heartbeat_timeout_ms", milliseconds(3000),
                                                      milliseconds(100), milliseconds(600000));
 
+  // [stages.frame_sum] predates [pipeline.*]; it still sets frame_sum's default backend.
   const ConfigTable stages = table.table_or_empty("stages");
   const ConfigTable frame_sum = stages.table_or_empty("frame_sum");
   c.frame_sum_backend = frame_sum.get_choice("backend", "auto", {"auto", "cpu", "cuda"});
+
+  c.snapshot_interval = publish.get_duration_ms("snapshot_ms", milliseconds(200), milliseconds(10),
+                                                milliseconds(60000));
+
+  // Pipelines: built-in defaults per modality, replaced by [pipeline.<modality>] when given.
+  for (const auto m : {wire::Modality::Stem4D, wire::Modality::Saxs, wire::Modality::Apt}) {
+    c.pipelines[m] = default_pipeline(m, c.frame_sum_backend);
+  }
+  const ConfigTable pipelines = table.table_or_empty("pipeline");
+  for (const std::string& name : pipelines.keys()) {
+    const auto modality = modality_from_name(name);
+    if (modality == wire::Modality::Unknown) {
+      throw ConfigError(table.source(), pipelines.dotted(name),
+                        "is not a modality (4dstem, saxs or apt)");
+    }
+    const ConfigTable p = pipelines.table_or_empty(name);
+    PipelineConfig pc;
+    pc.stages = p.get_string_array("stages", {});
+    for (const std::string& stage : pc.stages) {
+      if (!known_stage(stage)) {
+        throw ConfigError(table.source(), p.dotted("stages"),
+                          "unknown stage '" + stage + "' (known: " + known_stage_list() + ")");
+      }
+      pc.parameters[stage] = p.get_json(stage).value_or(nlohmann::json::object());
+      try {
+        validate_stage(stage, pc.parameters[stage], modality);
+      } catch (const std::exception& e) {
+        throw ConfigError(table.source(), p.dotted(stage), e.what());
+      }
+    }
+    c.pipelines[modality] = std::move(pc);
+  }
+
+  const ConfigTable streams = table.table_or_empty("streams");
+  for (const std::string& name : streams.keys()) {
+    const ConfigTable st = streams.table_or_empty(name);
+    const std::string policy = st.get_choice("policy", "lossless", {"lossless", "latest"});
+    c.streams[name].policy = *parse_overflow_policy(policy);
+  }
+
+  const ConfigTable storage = table.table_or_empty("storage");
+  c.storage.enabled = storage.get_bool("enabled", true);
+  c.storage.raw_codec = storage.get_choice("raw_codec", "bslz4", {"bslz4", "raw"}) == "raw"
+                            ? wire::Codec::Raw
+                            : wire::Codec::BitshuffleLz4;
+  c.storage.queue_capacity =
+      static_cast<std::size_t>(storage.get_int("queue_capacity", 64, 1, 1 << 16));
+  c.storage.flush_interval =
+      storage.get_duration_ms("flush_ms", milliseconds(250), milliseconds(1), milliseconds(60000));
+  c.storage.pool_slots = static_cast<std::size_t>(storage.get_int("pool_slots", 64, 1, 1 << 16));
+  c.storage.pool_slot_bytes = static_cast<std::size_t>(storage.get_int("pool_slot_mb", 4, 1, 1024))
+                              << 20;
+
+  const ConfigTable stream2 = ingest.table_or_empty("stream2");
+  c.stream2.enabled = stream2.get_bool("enabled", false);
+  c.stream2.endpoint = endpoint(stream2, "endpoint", c.stream2.endpoint);
+  c.stream2.stream = stream2.get_string("stream", c.stream2.stream);
+  if (c.stream2.stream.empty() || c.stream2.stream.size() > c.frame_limits.max_stream_name) {
+    throw ConfigError(table.source(), stream2.dotted("stream"), "must be 1..128 characters");
+  }
+  c.stream2.modality =
+      modality_from_name(stream2.get_choice("modality", "4dstem", {"4dstem", "saxs"}));
+  c.stream2.channel = stream2.get_string("channel", "");
 
   c.logging = log_config_from(table.table_or_empty("logging"));
 

@@ -1,5 +1,7 @@
-// The worker thread's side of edgeloopd: runs the stage on each queued frame, publishes the
-// results and heartbeats on the PUB socket, records results in the run's log and seals runs.
+// The processing worker of edgeloopd: decodes and hashes each queued frame, runs the run's
+// stages on it (in batches when a stage asks for them), publishes per-frame results and
+// live snapshots on the PUB socket, records both in the run's log, and hands frames with
+// their products to the storage worker. Also publishes heartbeats and job statuses.
 #pragma once
 
 #include <flatbuffers/flatbuffers.h>
@@ -13,39 +15,53 @@
 
 #include "edgeloop/core/counters.hpp"
 #include "edgeloop/pipeline/bounded_queue.hpp"
-#include "edgeloop/pipeline/stage.hpp"
+#include "edgeloop/pipeline/runtime/buffer_pool.hpp"
 #include "job_status_publisher.hpp"
 #include "work_item.hpp"
 
 namespace edgeloop {
 
-class ResultWorker {
- public:
-  // Uses `results` and `stage` alone while run() runs; the I/O thread only reads the stage's
-  // description and metrics. `started_mono_ns` is the daemon's start, for the heartbeat.
-  // Job statuses are published through `jobs` from this thread, the PUB socket's owner.
-  ResultWorker(BoundedQueue<WorkItem>& queue, Stage& stage, zmq::socket_t& results,
-               Counters& counters, spdlog::logger& log,
-               std::chrono::milliseconds heartbeat_interval, std::int64_t started_mono_ns,
-               JobStatusPublisher& jobs);
+struct ProcessWorkerOptions {
+  std::chrono::milliseconds heartbeat_interval{250};
+  std::chrono::milliseconds snapshot_interval{200};
+  std::int64_t started_mono_ns = 0;  // the daemon's start, for the heartbeat
+};
 
-  // The worker thread's body: returns once the queue is closed and drained.
+class ProcessWorker {
+ public:
+  // Uses `results` alone while run() runs. Frames go on to `store` (blocking when it is
+  // full: lossless backpressure reaches the data socket through the processing queue).
+  ProcessWorker(BoundedQueue<WorkItem>& queue, BoundedQueue<StoreItem>& store, BufferPool& pool,
+                zmq::socket_t& results, Counters& counters, spdlog::logger& log,
+                ProcessWorkerOptions options, JobStatusPublisher& jobs);
+
+  // The worker thread's body: returns once the queue is closed and drained (the store queue
+  // is left open: its owner closes it after this returns).
   void run();
 
  private:
-  void process_frame(FrameWork& work, std::vector<Product>& products);
-  void seal(RunEndWork& work);
+  void process_batch(std::vector<FrameWork>& batch);
+  void prepare(FrameWork& work);
+  void record_frame(const FrameWork& work);
+  void emit(FrameWork& work, std::vector<Product>& products,
+            const std::vector<std::uint32_t>& makers);
+  void end_run(RunEndWork& work);
+  void publish_snapshots(RunShared& run);
   void publish(const std::string& topic, const flatbuffers::DetachedBuffer& message);
+  void publish_product(RunShared& run, const FrameMeta* meta, const Product& product,
+                       const StageDescription& stage);
   void keep_sample(RunShared& run, const FrameMeta& meta, const Product& product);
 
   BoundedQueue<WorkItem>& queue_;
-  Stage& stage_;
+  BoundedQueue<StoreItem>& store_;
+  BufferPool& pool_;
   zmq::socket_t& results_;
   Counters& counters_;
   spdlog::logger& log_;
-  std::chrono::milliseconds heartbeat_interval_;
-  std::int64_t started_mono_ns_;
+  ProcessWorkerOptions options_;
   JobStatusPublisher& jobs_;
+  std::shared_ptr<RunShared> current_;  // the run whose snapshots are published
+  std::int64_t last_snapshot_ns_ = 0;
 };
 
 }  // namespace edgeloop

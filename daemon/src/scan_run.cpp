@@ -7,6 +7,7 @@
 #include "edgeloop/core/dtype.hpp"
 #include "edgeloop/core/fsync_directory.hpp"
 #include "edgeloop/core/sha256.hpp"
+#include "edgeloop/core/wire_builders.hpp"
 #include "nanoseconds.hpp"
 #include "record_subjects.hpp"
 
@@ -16,27 +17,41 @@ namespace {
 
 using nlohmann::json;
 
-// Gives the run its id and opens its log: RunStarted first, then the stage that will run.
-std::shared_ptr<RunShared> open_run(const ScanRunSetup& setup, const json& plan) {
+// Gives the run its id and opens its log: RunStarted first, then the stages that will run.
+std::shared_ptr<RunShared> open_run(ScanRunSetup& setup, const json& plan) {
   auto shared = std::make_shared<RunShared>();
   shared->id = Uuid::random();
+  shared->modality = setup.modality;
   shared->topic_prefix = "run/" + shared->id.str() + "/";
-  const auto dir = setup.data_dir / shared->id.str();
-  std::filesystem::create_directories(dir);
+  shared->instrument_name = setup.instrument_name;
+  shared->title = setup.title;
+  shared->config = setup.config;
+  shared->directory = setup.data_dir / shared->id.str();
+  shared->started_mono_ns = monotonic_ns();
+  if (setup.store) shared->nexus_path = shared->directory / "run.nxs";
+  std::filesystem::create_directories(shared->directory);
   // The run's directory entry must survive a power loss for its log to.
   fsync_directory(setup.data_dir);
-  shared->log = ProvenanceLog::create(dir / "provenance.elp", shared->id, setup.provenance,
-                                      {{"plan", plan},
-                                       {"instrument", setup.instrument_name},
-                                       {"config", setup.config},
-                                       {"started_utc", iso8601_utc(wall_ns())}});
-  ProvenanceEntry stage_entry;
-  stage_entry.kind = wire::RecordKind::Stage;
-  stage_entry.subject = "stage/" + setup.stage.name;
-  stage_entry.attributes = {{"name", setup.stage.name},
-                            {"version", setup.stage.version},
-                            {"parameters", setup.stage.parameters}};
-  shared->log->append(stage_entry);
+  shared->log =
+      ProvenanceLog::create(shared->directory / "provenance.elp", shared->id, setup.provenance,
+                            {{"plan", plan},
+                             {"modality", modality_name(setup.modality)},
+                             {"title", setup.title},
+                             {"instrument", setup.instrument_name},
+                             {"config", setup.config},
+                             {"nexus_file", shared->nexus_path.filename().string()},
+                             {"started_utc", iso8601_utc(wall_ns())}});
+  for (const auto& stage : setup.stages) {
+    const StageDescription d = stage->describe();
+    shared->stage_descriptions.push_back(d);
+    ProvenanceEntry stage_entry;
+    stage_entry.kind = wire::RecordKind::Stage;
+    stage_entry.subject = "stage/" + d.name;
+    stage_entry.attributes = {
+        {"name", d.name}, {"version", d.version}, {"parameters", d.parameters}};
+    shared->log->append(stage_entry);
+  }
+  shared->stages = std::move(setup.stages);
   return shared;
 }
 
@@ -45,17 +60,20 @@ std::shared_ptr<RunShared> open_run(const ScanRunSetup& setup, const json& plan)
 ScanRun::ScanRun(ScanRunSetup setup, Counters& counters, spdlog::logger& log)
     : counters_(counters),
       log_(log),
-      plan_json_(json{{"kind", "raster"}, {"nx", setup.nx}, {"ny", setup.ny}}),
+      plan_(std::move(setup.plan)),
+      plan_json_(plan_->to_json()),
       shared_(open_run(setup, plan_json_)),
-      directory_(setup.data_dir / shared_->id.str()),
-      plan_(setup.nx, setup.ny),
+      directory_(shared_->directory),
       tracker_(shared_->id, setup.command_timings),
+      external_(setup.external),
       instrument_identity_(std::move(setup.instrument_identity)),
       instrument_name_(std::move(setup.instrument_name)),
       max_commands_in_flight_(setup.max_commands_in_flight),
       idle_timeout_ns_(to_ns(setup.idle_timeout)),
       started_mono_ns_(monotonic_ns()),
-      last_activity_mono_ns_(started_mono_ns_) {}
+      last_activity_mono_ns_(started_mono_ns_) {
+  shared_->plan = plan_;
+}
 
 bool ScanRun::settled() const {
   return !running() || (tracker_.in_flight() == 0 && frames_received_ >= frames_expected_);
@@ -63,23 +81,35 @@ bool ScanRun::settled() const {
 
 std::optional<FrameRefusal> ScanRun::accept_frame(Frame& frame) {
   FrameMeta& meta = frame.meta;
-  // A scan of N positions yields at most N frames; a larger sequence is corrupt or hostile
-  // and must not push the expected sequence past every real frame still to come.
-  if (meta.sequence >= plan_.size()) {
+  // A plan of N frames yields at most N: a larger sequence is corrupt or hostile and must not
+  // push the expected sequence past every real frame still to come.
+  if (meta.sequence >= plan_->max_frames()) {
     return FrameRefusal{"bad_sequence", "sequence " + std::to_string(meta.sequence) +
-                                            " beyond the run's " + std::to_string(plan_.size()) +
-                                            " positions"};
+                                            " beyond the run's " +
+                                            std::to_string(plan_->max_frames()) + " frames"};
   }
   if (meta.sequence < next_sequence_) {
     ++duplicates_;
     return FrameRefusal{"duplicate",
                         "sequence " + std::to_string(meta.sequence) + " already received"};
   }
-  const auto point = points_by_seq_.find(meta.command_seq);
-  if (point == points_by_seq_.end()) {
-    return FrameRefusal{"unknown_command",
-                        "frame claims command " + std::to_string(meta.command_seq) +
-                            ", which this run did not send or already has a frame for"};
+  CommandFrames* cause = nullptr;
+  auto found = frames_by_seq_.end();
+  if (external_) {
+    if (meta.command_seq != 0) {
+      return FrameRefusal{"unknown_command", "a detector-started series cites no commands"};
+    }
+  } else {
+    found = frames_by_seq_.find(meta.command_seq);
+    // A command's frames are all in once its ack's promise is met; before the ack arrives
+    // at most the plan's promise for it can come.
+    if (found == frames_by_seq_.end() ||
+        (!found->second.stream && found->second.received >= found->second.frames)) {
+      return FrameRefusal{"unknown_command",
+                          "frame claims command " + std::to_string(meta.command_seq) +
+                              ", which this run did not send or already has its frames for"};
+    }
+    cause = &found->second;
   }
   // Only a frame that is accepted may declare earlier sequences missing.
   if (meta.sequence > next_sequence_) {
@@ -90,26 +120,18 @@ std::optional<FrameRefusal> ScanRun::accept_frame(Frame& frame) {
               meta.sequence);
   }
   next_sequence_ = meta.sequence + 1;
-  // The daemon's own plan, not the header, says where the frame was taken.
-  meta.scan_index = point->second.index;
-  points_by_seq_.erase(point);
-
-  ProvenanceEntry entry;
-  entry.kind = wire::RecordKind::Frame;
-  entry.subject = frame_subject(meta);
-  entry.sha256 = meta.payload_sha256;
-  if (meta.command_seq != 0) {
-    entry.inputs.push_back({"caused_by", command_subject(meta.command_seq), {}});
+  if (external_) {
+    meta.scan_index = static_cast<std::int64_t>(meta.sequence);
+    ++frames_expected_;  // announced by the series, counted as it comes
+  } else {
+    // The daemon's own plan, not the header, says where the frame was taken.
+    meta.scan_index = cause->scan_index;
+    ++cause->received;
+    if (cause->stream) ++frames_expected_;
+    if (!cause->stream && cause->acked && cause->received >= cause->frames) {
+      frames_by_seq_.erase(found);
+    }
   }
-  entry.attributes = {{"stream", meta.stream},
-                      {"sequence", meta.sequence},
-                      {"scan_index", meta.scan_index},
-                      {"scan_position", meta.scan_position},
-                      {"shape", meta.shape},
-                      {"dtype", dtype_name(meta.dtype)},
-                      {"acquired_wall_ns", meta.acquired_wall_ns}};
-  shared_->log->append(entry);
-
   ++frames_received_;
   last_activity_mono_ns_ = monotonic_ns();
   return std::nullopt;
@@ -133,22 +155,28 @@ void ScanRun::on_resolved(const ResolvedCommand& r) {
   switch (r.status) {
     case wire::AckStatus::Done:
       ++acks_done_;
-      if (r.command.actuator == "scan_position") ++frames_expected_;
+      if (auto it = frames_by_seq_.find(r.command.seq); it != frames_by_seq_.end()) {
+        it->second.acked = true;
+        if (!it->second.stream) {
+          frames_expected_ += it->second.frames;
+          if (it->second.received >= it->second.frames) frames_by_seq_.erase(it);
+        }
+      }
       break;
     case wire::AckStatus::Rejected:
       ++acks_rejected_;
-      points_by_seq_.erase(r.command.seq);
+      frames_by_seq_.erase(r.command.seq);
       log_.warn("run {}: instrument rejected command {} ({}): {}", shared_->id.str(), r.command.seq,
                 r.command.actuator, r.reason);
       break;
     case wire::AckStatus::Expired:
       ++acks_expired_;
-      points_by_seq_.erase(r.command.seq);
+      frames_by_seq_.erase(r.command.seq);
       log_.warn("run {}: command {} expired: {}", shared_->id.str(), r.command.seq, r.reason);
       break;
     default:
       ++acks_failed_;
-      points_by_seq_.erase(r.command.seq);
+      frames_by_seq_.erase(r.command.seq);
       log_.warn("run {}: command {} failed: {}", shared_->id.str(), r.command.seq, r.reason);
       break;
   }
@@ -171,19 +199,33 @@ std::optional<std::string> ScanRun::advance(bool issue_new, const Transmit& tran
   for (const ResolvedCommand& r : tracker_.expire(now_mono)) on_resolved(r);
   for (const PendingCommand& c : tracker_.due_for_resend(now_mono)) send(c, false, transmit);
   while (issue_new && tracker_.in_flight() < max_commands_in_flight_) {
-    const auto point = plan_.next();
-    if (!point) break;
-    const PendingCommand& c = tracker_.issue("scan_position", {point->x, point->y},
-                                             "raster_scan index=" + std::to_string(point->index),
-                                             point->index, now_wall, now_mono);
-    points_by_seq_.emplace(c.seq, *point);
+    const auto step = plan_->next({frames_received_, tracker_.in_flight()});
+    if (!step) break;
+    const PendingCommand& c = tracker_.issue(step->actuator, step->target, step->cause,
+                                             step->scan_index, now_wall, now_mono);
+    if (step->frames > 0 || step->opens_stream) {
+      frames_by_seq_.emplace(c.seq, CommandFrames{.scan_index = step->scan_index,
+                                                  .frames = step->frames,
+                                                  .stream = step->opens_stream});
+    }
     send(c, true, transmit);
   }
   shared_->log->sync_if_due();
-  if (plan_.issued() < plan_.size() || tracker_.in_flight() > 0) return std::nullopt;
-  if (frames_received_ >= frames_expected_ &&
-      shared_->frames_processed.load() == frames_received_) {
-    // Refused or unanswered commands mean positions were not measured: say so in the outcome.
+  const std::uint64_t accounted = shared_->frames_processed.load() + shared_->frames_dropped.load();
+  if (external_) {
+    const bool all_in = frames_received_ >= plan_->max_frames() || series_ended_;
+    if (all_in && accounted == frames_received_) {
+      return frames_received_ >= plan_->max_frames() ? "completed" : "completed_with_errors";
+    }
+    if (now_mono - last_activity_mono_ns_ > idle_timeout_ns_) return "incomplete";
+    return std::nullopt;
+  }
+  if (!plan_->done() || tracker_.in_flight() > 0) {
+    if (now_mono - last_activity_mono_ns_ > idle_timeout_ns_) return "incomplete";
+    return std::nullopt;
+  }
+  if (frames_received_ >= frames_expected_ && accounted == frames_received_) {
+    // Refused or unanswered commands mean points were not measured: say so in the outcome.
     const bool all_done = acks_rejected_ + acks_expired_ + acks_failed_ == 0;
     return all_done ? "completed" : "completed_with_errors";
   }
@@ -233,7 +275,8 @@ nlohmann::json ScanRun::to_json() const {
           {"state", running() ? "running" : "closing"},
           {"plan", plan_json_},
           {"instrument", instrument_name_},
-          {"positions", plan_.size()},
+          {"modality", modality_name(shared_->modality)},
+          {"max_frames", plan_->max_frames()},
           {"commands_issued", tracker_.issued()},
           {"commands_in_flight", tracker_.in_flight()},
           {"command_retries", retries_},
@@ -245,6 +288,10 @@ nlohmann::json ScanRun::to_json() const {
           {"frames_expected", frames_expected_},
           {"frames_received", frames_received_},
           {"frames_processed", shared_->frames_processed.load()},
+          {"frames_dropped", shared_->frames_dropped.load()},
+          {"frames_stored", shared_->frames_stored.load()},
+          {"storage_failures", shared_->storage_failures.load()},
+          {"nexus_file", shared_->nexus_path.string()},
           {"results_published", shared_->results_published.load()},
           {"stage_failures", shared_->stage_failures.load()},
           {"duplicate_frames", duplicates_},

@@ -1,36 +1,54 @@
-// What the I/O thread hands the worker thread through the bounded queue: a frame to process,
-// or the end of a run to seal; and the part of a run that both threads touch.
+// What moves between edgeloopd's threads: the I/O thread hands frames and run ends to the
+// processing worker, which hands frames with their products and run ends to the storage
+// worker; and the part of a run that all three touch.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
+#include "edgeloop/controllers/run_plan.hpp"
 #include "edgeloop/core/provenance_log.hpp"
 #include "edgeloop/core/uuid.hpp"
 #include "edgeloop/pipeline/frame.hpp"
+#include "edgeloop/pipeline/stage.hpp"
 #include "sample_table.hpp"
 
 namespace edgeloop {
 
-// Both threads hold it through a shared_ptr; the log is internally synchronised and the
-// progress counts the worker updates are atomics.
+// Shared through a shared_ptr. Members set at start are read-only afterwards; the log is
+// internally synchronised; progress counts are atomics. The stages are used by the processing
+// worker alone; other threads only read their description and metrics (both thread-safe).
 struct RunShared {
   Uuid id;
+  wire::Modality modality = wire::Modality::Unknown;
   std::string topic_prefix;  // "run/<id>/"
+  std::string instrument_name;
+  std::string title;
+  std::filesystem::path directory;
+  std::int64_t started_mono_ns = 0;
+  std::filesystem::path nexus_path;  // empty when storage is off
+  nlohmann::json config;             // as RunStarted records it, for the NeXus file
   // Shared with the job runners, which record job statuses in the active run's log.
   std::shared_ptr<ProvenanceLog> log;
-  // The run's (scan x, scan y) → frame_sum rows for submit_sisso; the worker adds to it.
+  std::vector<std::unique_ptr<Stage>> stages;
+  std::vector<StageDescription> stage_descriptions;  // of `stages`, taken once at start
+  // The run's (plan coordinates) → frame_sum rows for submit_sisso; the worker adds to it.
   std::shared_ptr<SampleTable> samples;
-  std::uint32_t nx = 0;  // raster width, to turn a scan index into (x, y)
+  std::shared_ptr<const RunPlan> plan;  // for point coordinates only (const use)
   std::atomic<std::uint64_t> frames_processed{0};
+  std::atomic<std::uint64_t> frames_dropped{0};  // `latest` streams: made room for newer ones
+  std::atomic<std::uint64_t> frames_stored{0};
   std::atomic<std::uint64_t> results_published{0};
   std::atomic<std::uint64_t> stage_failures{0};
-  // Written by the worker before `closed` is set, read by the I/O thread only after.
+  std::atomic<std::uint64_t> storage_failures{0};
+  // Written by the storage worker before `closed` is set, read by the I/O thread only after.
   nlohmann::json final_summary;
   std::atomic<bool> closed{false};
 };
@@ -40,12 +58,28 @@ struct FrameWork {
   std::shared_ptr<RunShared> run;
 };
 
-// Queued behind the run's last frame, so the seal is written after its last result.
+// Queued behind the run's last frame, so the run ends after its last result.
 struct RunEndWork {
   std::shared_ptr<RunShared> run;
   nlohmann::json summary;
 };
 
 using WorkItem = std::variant<FrameWork, RunEndWork>;
+
+// A processed frame on its way to the run's file.
+struct StoreFrame {
+  Frame frame;
+  std::vector<Product> products;  // per-frame products of every stage, in stage order
+  std::shared_ptr<RunShared> run;
+};
+
+// The run's last item: its run-level products, then the file and the log are closed.
+struct StoreEnd {
+  std::shared_ptr<RunShared> run;
+  std::vector<Product> products;
+  nlohmann::json summary;
+};
+
+using StoreItem = std::variant<StoreFrame, StoreEnd>;
 
 }  // namespace edgeloop

@@ -30,7 +30,8 @@ using testing::wait_until;
 class ClosedLoop : public testing::DaemonSession {};
 
 TEST_F(ClosedLoop, RasterScan32x32ThroughSeparateProcesses) {
-  auto started_daemon = start_daemon();
+  // frame_sum alone: one result per frame, so the counts below follow from the scan.
+  auto started_daemon = start_daemon({}, "[pipeline.4dstem]\nstages = [\"frame_sum\"]\n");
   ASSERT_TRUE(started_daemon);
   ChildProcess& daemon = *started_daemon;
   auto connected_sim = start_sim();
@@ -177,7 +178,8 @@ TEST_F(ClosedLoop, RasterScan32x32ThroughSeparateProcesses) {
 
 TEST_F(ClosedLoop, SigintMidRunDrainsAndSealsTheLog) {
   // A paced detector, so the signal lands mid-scan.
-  auto started_daemon = start_daemon("[timing]\nrealtime = true\n[scan]\ndwell_us = 2500\n");
+  auto started_daemon = start_daemon("[timing]\nrealtime = true\n[scan]\ndwell_us = 2500\n",
+                                     "[pipeline.4dstem]\nstages = [\"frame_sum\"]\n");
   ASSERT_TRUE(started_daemon);
   ChildProcess& daemon = *started_daemon;
   auto connected_sim = start_sim();

@@ -13,6 +13,7 @@ class VectorPayload final : public PayloadOwner {
  public:
   explicit VectorPayload(std::size_t size, std::byte fill = std::byte{1}) : bytes_(size, fill) {}
   std::span<const std::byte> bytes() const override { return bytes_; }
+  std::span<std::byte> mutable_bytes() { return bytes_; }
 
  private:
   std::vector<std::byte> bytes_;
@@ -55,7 +56,62 @@ TEST(NativeFrameDecoder, AcceptsAValidFrameWithoutCopyingThePayload) {
   EXPECT_EQ(frame.meta.command_seq, 9u);
   EXPECT_EQ(frame.meta.shape, (std::vector<std::uint32_t>{96, 96}));
   EXPECT_EQ(frame.meta.scan_position, (std::vector<double>{3, 4}));
-  EXPECT_EQ(frame.meta.payload_sha256, Sha256::of(frame.bytes()));
+  // Hashing is the processing worker's job, off the I/O thread.
+  EXPECT_FALSE(frame.meta.payload_hashed);
+  EXPECT_EQ(frame.meta.uncompressed_size, 96u * 96u * 2u);
+}
+
+TEST(NativeFrameDecoder, TakesCompressedPayloadsThatClaimTheRightSize) {
+  AlignedScratch scratch;
+  FrameHeaderFields fields;
+  fields.run_id = Uuid::random();
+  fields.stream = "4dstem/detector";
+  fields.modality = wire::Modality::Stem4D;
+  fields.dtype = wire::DType::U16;
+  fields.shape = {96, 96};
+  fields.codec = wire::Codec::BitshuffleLz4;
+  fields.uncompressed_size = 96 * 96 * 2;
+  auto header = build_frame_header(fields);
+  auto ok = decode_native_frame(span_of(header), scratch, std::make_unique<VectorPayload>(100), {});
+  ASSERT_TRUE(std::holds_alternative<Frame>(ok)) << reason_of(ok);
+  EXPECT_EQ(std::get<Frame>(ok).meta.codec, wire::Codec::BitshuffleLz4);
+  EXPECT_TRUE(std::get<Frame>(ok).pixels().empty());  // not decoded yet
+
+  fields.uncompressed_size = 96 * 96;  // disagrees with shape and dtype
+  header = build_frame_header(fields);
+  auto bad =
+      decode_native_frame(span_of(header), scratch, std::make_unique<VectorPayload>(100), {});
+  EXPECT_EQ(reason_of(bad), "payload_size");
+}
+
+TEST(NativeEventChunkDecoder, ExposesTheEventsWhereTheyLie) {
+  AlignedScratch scratch;
+  EventChunkFields fields;
+  fields.run_id = Uuid::random();
+  fields.stream = "apt/events";
+  fields.modality = wire::Modality::Apt;
+  fields.sequence = 3;
+  fields.first_pulse = 1000;
+  fields.pulses = 500;
+  fields.voltage_v = 4000.0;
+  fields.events = {wire::Event(1001, 1.0f, 2.0f, 300.0f, 1.0f),
+                   wire::Event(1002, -1.0f, 0.5f, 450.0f, 1.0f)};
+  const auto message = build_event_chunk(fields);
+  auto owner = std::make_unique<VectorPayload>(message.size());
+  std::memcpy(owner->mutable_bytes().data(), message.data(), message.size());
+  auto result = decode_native_event_chunk(std::move(owner), scratch, {});
+  ASSERT_TRUE(std::holds_alternative<Frame>(result)) << reason_of(result);
+  const Frame& frame = std::get<Frame>(result);
+  EXPECT_EQ(frame.meta.kind, FrameKind::Events);
+  ASSERT_EQ(frame.events().size(), 2u);
+  EXPECT_EQ(frame.events()[1].pulse(), 1002u);
+  EXPECT_FLOAT_EQ(frame.events()[1].tof_ns(), 450.0f);
+  EXPECT_EQ(frame.meta.first_pulse, 1000u);
+  EXPECT_EQ(frame.meta.pulses, 500u);
+  EXPECT_DOUBLE_EQ(frame.meta.voltage_v, 4000.0);
+
+  auto garbage = std::make_unique<VectorPayload>(5);
+  EXPECT_EQ(reason_of(decode_native_event_chunk(std::move(garbage), scratch, {})), "truncated");
 }
 
 TEST(NativeFrameDecoder, RefusesEachKindOfBadHeader) {

@@ -2,6 +2,8 @@
 // key in every error, and remembers which keys were read so misspelt keys can be reported.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -61,6 +63,13 @@ class ConfigTable {
   std::optional<ConfigTable> table(std::string_view key) const;
   // As table(), but an absent key gives an empty table so defaults apply uniformly.
   ConfigTable table_or_empty(std::string_view key) const;
+
+  // The value under `key` as JSON (tables become objects), marked as read with everything
+  // below it: for parameters that another component validates, such as a stage's.
+  // nullopt when absent.
+  std::optional<nlohmann::json> get_json(std::string_view key) const;
+  // The keys of this table in file order (empty for an absent table).
+  std::vector<std::string> keys() const;
 
   // Throws ConfigError "unknown key (misspelt?)" for the first key (in file order) that no
   // getter asked for, descending into sub-tables obtained through table()/table_or_empty().

@@ -5,7 +5,10 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "edgeloop/core/wire.hpp"
@@ -78,6 +81,12 @@ struct ResultFields {
   std::vector<std::uint32_t> shape{};
   std::vector<std::uint8_t> input_sha256{};
   std::int64_t produced_wall_ns = 0;
+  std::vector<double> errors{};
+  std::string units{};
+  std::vector<std::uint32_t> value_shape{};
+  // (name, units, values) per dimension of value_shape
+  std::vector<std::tuple<std::string, std::string, std::vector<double>>> axes{};
+  bool live = false;
 };
 flatbuffers::DetachedBuffer build_result(const ResultFields& f);
 

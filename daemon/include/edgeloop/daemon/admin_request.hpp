@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "edgeloop/core/uuid.hpp"
 
@@ -34,9 +35,16 @@ struct SissoOptions {
 struct AdminRequest {
   // status | ping | start_run | stop_run | submit_sisso | job_status | cancel_job | jobs
   std::string command;
-  std::uint32_t nx = 0;  // start_run: raster grid
+  std::string modality = "4dstem";  // start_run: "4dstem" | "saxs" | "apt"
+  std::uint32_t nx = 0;             // start_run (4dstem): raster grid
   std::uint32_t ny = 0;
-  std::string instrument;   // start_run: optional instrument name
+  std::vector<std::vector<double>> points;  // start_run (saxs): [x_mm, y_mm(, T_c)] each
+  std::uint32_t frames_per_point = 1;       // start_run (saxs)
+  std::uint64_t chunks = 0;                 // start_run (apt): event chunks to collect
+  double pulse_rate_hz = 200000.0;          // start_run (apt)
+  double detection_rate = 0.005;            // start_run (apt): hits per pulse
+  std::string title;                        // start_run: optional, for the file
+  std::string instrument;                   // start_run: optional instrument name
   std::optional<Uuid> run;  // submit_sisso: the run whose samples to use; none: current or last
   std::string runner;       // submit_sisso: "local" or "slurm"; empty: the configured default
   SissoOptions sisso;       // submit_sisso

@@ -2,9 +2,13 @@
 // daemon at start-up with the file and key named, never mid-run.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "edgeloop/controllers/command_tracker.hpp"
 #include "edgeloop/core/config_table.hpp"
@@ -12,6 +16,7 @@
 #include "edgeloop/core/provenance_log.hpp"
 #include "edgeloop/jobs/jobs_config.hpp"
 #include "edgeloop/pipeline/native_frame_decoder.hpp"
+#include "edgeloop/pipeline/overflow_policy.hpp"
 
 namespace edgeloop {
 
@@ -30,6 +35,37 @@ struct SissoJobConfig {
   std::uint32_t cpus = 1;
 };
 
+// [pipeline.<modality>]: the stages a run of that modality goes through, in order, with each
+// stage's parameters (validated by the stage itself when the daemon loads its config).
+struct PipelineConfig {
+  std::vector<std::string> stages{};
+  std::map<std::string, nlohmann::json> parameters{};  // by stage name
+};
+
+// [streams."<name>"]: what a data stream does when the pipeline falls behind.
+struct StreamConfig {
+  OverflowPolicy policy = OverflowPolicy::Lossless;
+};
+
+// [storage]: the run's NeXus file.
+struct StorageConfig {
+  bool enabled = true;
+  wire::Codec raw_codec = wire::Codec::BitshuffleLz4;  // raw frames as stored: BitshuffleLz4 | Raw
+  std::size_t queue_capacity = 64;                     // frames waiting for the writer
+  std::chrono::milliseconds flush_interval{250};       // how stale a SWMR reader's view can be
+  std::size_t pool_slots = 64;                         // pooled buffers for decoded/encoded frames
+  std::size_t pool_slot_bytes = 4u << 20;              // larger frames use the heap (counted)
+};
+
+// [ingest.stream2]: a DECTRIS SIMPLON stream2 detector; each series becomes a run.
+struct Stream2Config {
+  bool enabled = false;
+  std::string endpoint = "tcp://127.0.0.1:31001";  // the detector's PUSH socket; edgeloopd connects
+  std::string stream = "stream2/detector";
+  wire::Modality modality = wire::Modality::Stem4D;
+  std::string channel{};  // empty: the first channel of each image
+};
+
 struct DaemonConfig {
   std::filesystem::path source;  // the file it came from, empty for built-in defaults
   std::filesystem::path data_dir = "runs";
@@ -46,10 +82,20 @@ struct DaemonConfig {
   std::chrono::milliseconds stop_grace{3000};
   std::chrono::milliseconds instrument_timeout{3000};
   std::string frame_sum_backend = "auto";
+  std::map<wire::Modality, PipelineConfig> pipelines{};  // every modality has an entry
+  std::map<std::string, StreamConfig> streams{};         // streams not listed: lossless
+  StorageConfig storage{};
+  Stream2Config stream2{};
+  std::chrono::milliseconds snapshot_interval{200};  // live maps and spectra on the PUB socket
   LogConfig logging;
   jobs::JobsConfig jobs;  // [jobs]: runners, job directories, content store
   SissoJobConfig sisso;
 };
+
+// The stages a modality gets when [pipeline.<modality>] does not say: 4D-STEM gets frame_sum
+// and the virtual detectors; SAXS and APT, whose reductions need geometry and range files,
+// get none (frames are still stored and published).
+PipelineConfig default_pipeline(wire::Modality modality, const std::string& frame_sum_backend);
 
 // Reads and validates; throws ConfigError naming file, key and problem (unknown keys too).
 DaemonConfig load_daemon_config(const ConfigTable& table);

@@ -21,11 +21,18 @@ struct FrameLimits {
   std::size_t max_stream_name = 128;
 };
 
-// On success the payload is moved into the returned Frame and its SHA-256 computed.
-// `scratch` holds an aligned copy of the header when it arrived misaligned.
+// On success the payload is moved into the returned Frame (its SHA-256 is left to the
+// processing worker, off the I/O thread). `scratch` holds an aligned copy of the header when
+// it arrived misaligned. Raw, BitshuffleLz4 and Lz4 payloads are accepted.
 std::variant<Frame, WireError> decode_native_frame(std::span<const std::byte> header,
                                                    AlignedScratch& scratch,
                                                    std::unique_ptr<PayloadOwner> payload,
                                                    const FrameLimits& limits);
+
+// An APT-style data message ([EventChunk], one part) as an Events frame whose payload is the
+// chunk's wire::Event array, in place in `message` when aligned, else copied.
+std::variant<Frame, WireError> decode_native_event_chunk(std::unique_ptr<PayloadOwner> message,
+                                                         AlignedScratch& scratch,
+                                                         const FrameLimits& limits);
 
 }  // namespace edgeloop

@@ -1,0 +1,66 @@
+// What a run asks of its instrument, step by step: the commands to send and the frames each
+// one promises. A plan is fixed when the run starts (adaptive controllers come later and
+// implement the same interface); the run owns delivery, acks and bookkeeping.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "edgeloop/controllers/raster_scan.hpp"
+
+namespace edgeloop {
+
+// One command of a plan.
+struct PlanStep {
+  std::string actuator;
+  std::vector<double> target{};
+  std::string cause{};           // why, for the command's record
+  std::int64_t scan_index = -1;  // the plan point its frames belong to
+  std::uint64_t frames = 0;      // frames its Done ack promises
+  bool opens_stream = false;     // frames flow until the plan closes the stream (APT)
+};
+
+// How far the run has got, for plans whose next step depends on it.
+struct PlanProgress {
+  std::uint64_t frames_received = 0;
+  std::uint64_t commands_in_flight = 0;
+};
+
+class RunPlan {
+ public:
+  virtual ~RunPlan() = default;
+  // The next command to send now; nullopt when none is due yet or the plan is done.
+  virtual std::optional<PlanStep> next(const PlanProgress& progress) = 0;
+  // True once every step has been handed out and none will follow.
+  virtual bool done() const = 0;
+  // The most frames the run can legitimately receive: a larger sequence number is refused.
+  virtual std::uint64_t max_frames() const = 0;
+  // Where scan index `i` lies, for the run's sample table: (x, y) of the plan point.
+  virtual std::vector<double> point_coordinates(std::int64_t scan_index) const = 0;
+  // The plan as its RunStarted record and status show it.
+  virtual nlohmann::json to_json() const = 0;
+};
+
+// 4D-STEM: every probe position of an nx-by-ny grid, one frame each.
+std::unique_ptr<RunPlan> make_raster_plan(std::uint32_t nx, std::uint32_t ny);
+
+// SAXS: at each point, move the stage (and temperature when given), then acquire
+// `frames_per_point` frames. A point is {x_mm, y_mm} or {x_mm, y_mm, temperature_c}.
+std::unique_ptr<RunPlan> make_acquisition_plan(std::vector<std::vector<double>> points,
+                                               std::uint32_t frames_per_point);
+
+// APT: set the pulse and detection rates, open the event stream, and close it again once
+// `chunks` event chunks have arrived.
+std::unique_ptr<RunPlan> make_stream_plan(std::uint64_t chunks, double pulse_rate_hz,
+                                          double detection_rate);
+
+// A detector series started by the detector itself (DECTRIS stream2): no commands, frames
+// announced up front.
+std::unique_ptr<RunPlan> make_external_plan(std::uint64_t frames);
+
+}  // namespace edgeloop

@@ -1,0 +1,52 @@
+// The storage worker of edgeloopd: writes each processed frame (its raw chunk, compressed
+// once, and its per-frame products) to the run's NeXus file, keeps SWMR readers up to date,
+// and at the run's end adds the run-level products, seals the provenance log and embeds it.
+// The only thread of the daemon that calls HDF5 while runs are active.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "edgeloop/core/counters.hpp"
+#include "edgeloop/pipeline/bounded_queue.hpp"
+#include "edgeloop/pipeline/runtime/buffer_pool.hpp"
+#include "edgeloop/pipeline/storage/nexus_run_writer.hpp"
+#include "work_item.hpp"
+
+namespace edgeloop {
+
+struct StorageWorkerOptions {
+  wire::Codec raw_codec = wire::Codec::BitshuffleLz4;
+  std::chrono::milliseconds flush_interval{250};
+  std::string program_version;
+};
+
+class StorageWorker {
+ public:
+  StorageWorker(BoundedQueue<StoreItem>& queue, BufferPool& pool, Counters& counters,
+                spdlog::logger& log, StorageWorkerOptions options);
+
+  // The thread's body: returns once the queue is closed and drained.
+  void run();
+
+ private:
+  void store(StoreFrame& item);
+  void open(const StoreFrame& first);
+  void end(StoreEnd& item);
+  void fail(RunShared& run, const std::string& what, const std::exception& e);
+
+  BoundedQueue<StoreItem>& queue_;
+  BufferPool& pool_;
+  Counters& counters_;
+  spdlog::logger& log_;
+  StorageWorkerOptions options_;
+  std::shared_ptr<RunShared> run_;  // the run the writer belongs to
+  std::optional<storage::NexusRunWriter> writer_;
+  bool failed_ = false;  // the run's file stopped accepting rows; the run goes on without it
+  std::int64_t last_flush_ns_ = 0;
+};
+
+}  // namespace edgeloop
