@@ -17,6 +17,8 @@
 #include "edgeloop/daemon/admin_request.hpp"
 #include "edgeloop/pipeline/bounded_queue.hpp"
 #include "edgeloop/pipeline/runtime/buffer_pool.hpp"
+#include "edgeloop/pipeline/stream2/stream2_decoder.hpp"
+#include "edgeloop/pipeline/stream2/stream2_frame.hpp"
 #include "edgeloop/pipeline/zmq_payload.hpp"
 #include "instrument_registry.hpp"
 #include "job_admin.hpp"
@@ -103,6 +105,9 @@ struct Daemon::State {
   SissoJobs sisso_jobs;
   JobAdmin job_admin;
   std::deque<std::shared_ptr<SampleTable>> recent_samples;  // I/O thread only; newest last
+  // DECTRIS stream2 detector (PULL, connected), when configured; its series' start message.
+  std::optional<zmq::socket_t> stream2;
+  std::optional<Stream2Start> stream2_series;
 
   // Runs one unit of work; an exception is counted and logged, never allowed to take the
   // daemon down with it.
@@ -180,6 +185,98 @@ struct Daemon::State {
     }
     // The I/O loop only reads frames while the queue has room, so this rarely blocks.
     if (!queue.try_push(item)) queue.push(std::move(item));
+  }
+
+  // --- stream2 socket ----------------------------------------------------------------------
+  // A detector-driven series: `start` opens a run (no commands), images are its frames, `end`
+  // closes it once every image is processed.
+  void handle_stream2(std::vector<zmq::message_t> parts) {
+    if (parts.size() != 1) {
+      reject("stream2", "part_count",
+             "a stream2 message is one CBOR part, got " + std::to_string(parts.size()));
+      return;
+    }
+    const Stream2Limits limits{.max_array_bytes = config.frame_limits.max_frame_bytes,
+                               .max_dim = config.frame_limits.max_dim};
+    auto message = decode_stream2_message(bytes_of(parts[0]), limits);
+    if (auto* error = std::get_if<WireError>(&message)) {
+      reject("stream2", error->reason, error->detail);
+      return;
+    }
+    if (auto* start = std::get_if<Stream2Start>(&message)) {
+      start_stream2_run(*start);
+    } else if (auto* image = std::get_if<Stream2Image>(&message)) {
+      if (!run || !run->external() || !stream2_series) {
+        reject("stream2", "no_series",
+               "image " + std::to_string(image->image_id) +
+                   " outside a series (its start was missed?)");
+        return;
+      }
+      auto frame = stream2_image_to_frame(*image, &*stream2_series, std::move(parts[0]),
+                                          {.stream = config.stream2.stream,
+                                           .modality = config.stream2.modality,
+                                           .channel = config.stream2.channel,
+                                           .hash_payload = false});
+      if (auto* error = std::get_if<WireError>(&frame)) {
+        reject("stream2", error->reason, error->detail);
+        return;
+      }
+      Frame& f = std::get<Frame>(frame);
+      f.meta.run_id = run->id();
+      counters.add("stream2.images");
+      take_frame(std::move(f));
+    } else {
+      const auto& end = std::get<Stream2End>(message);
+      if (!run || !run->external() || !stream2_series ||
+          end.series_id != stream2_series->series_id) {
+        reject("stream2", "no_series",
+               "end of series " + std::to_string(end.series_id) + ", which is not the active one");
+        return;
+      }
+      counters.add("stream2.series_ended");
+      run->series_ended();
+    }
+  }
+
+  void start_stream2_run(const Stream2Start& start) {
+    if (run) {
+      reject("stream2", "busy",
+             "series " + std::to_string(start.series_id) + " starts while run " + run->id().str() +
+                 " is active; its images will be refused");
+      return;
+    }
+    // A series without a count is bounded only by the sequence space a run accepts.
+    constexpr std::uint64_t kUnknownCount = std::uint64_t{1} << 40;
+    const std::uint64_t images = start.number_of_images.value_or(kUnknownCount);
+    // Images lie on one line of scan positions: stream2 does not describe a scan grid.
+    const auto line = static_cast<std::uint32_t>(std::min<std::uint64_t>(images, 1u << 24));
+    const std::string detector =
+        start.detector_description.empty() ? "stream2 detector" : start.detector_description;
+    ScanRunSetup setup{.plan = make_external_plan(images),
+                       .modality = config.stream2.modality,
+                       .external = true,
+                       .title = "stream2 series " + std::to_string(start.series_id) + " (" +
+                                start.series_unique_id + ")",
+                       .instrument_name = detector,
+                       .data_dir = config.data_dir,
+                       .provenance = config.provenance,
+                       .config = run_config_json(),
+                       .store = config.storage.enabled,
+                       .command_timings = config.command_timings,
+                       .max_commands_in_flight = config.max_commands_in_flight,
+                       .idle_timeout = config.run_idle_timeout};
+    try {
+      setup.stages = build_stages({config.stream2.modality, line, 1});
+      begin_run(std::move(setup));
+    } catch (const std::exception& e) {
+      reject("stream2", "run_failed", e.what());
+      return;
+    }
+    stream2_series = start;
+    counters.add("stream2.series_started");
+    log->info("run {} started by stream2 series {} ('{}') of {}: {} images", run->id().str(),
+              start.series_id, start.series_unique_id, detector,
+              start.number_of_images ? std::to_string(images) : std::string("unknown"));
   }
 
   // --- command socket ----------------------------------------------------------------------
@@ -385,6 +482,7 @@ struct Daemon::State {
     if (!run->running()) {
       if (run->sealed()) {
         last_run = run->sealed_summary();
+        if (run->external()) stream2_series.reset();
         run.reset();
       }
       return;
@@ -517,6 +615,15 @@ Daemon::Daemon(DaemonConfig config, std::shared_ptr<spdlog::logger> logger)
   s.commands.set(zmq::sockopt::router_handover, 1);
   s.commands.set(zmq::sockopt::linger, 0);
   s.admin.set(zmq::sockopt::linger, 0);
+  if (c.stream2.enabled) {
+    // The detector binds; edgeloopd connects, as DECTRIS clients do.
+    s.stream2.emplace(s.context, zmq::socket_type::pull);
+    s.stream2->set(zmq::sockopt::rcvhwm, c.receive_hwm);
+    s.stream2->set(zmq::sockopt::maxmsgsize,
+                   static_cast<std::int64_t>(c.frame_limits.max_frame_bytes + (1u << 20)));
+    s.stream2->set(zmq::sockopt::linger, 0);
+    s.stream2->connect(c.stream2.endpoint);
+  }
   s.data.bind(c.endpoints.data);
   s.results.bind(c.endpoints.results);
   s.commands.bind(c.endpoints.commands);
@@ -600,7 +707,8 @@ void Daemon::run() {
         {s.admin.handle(), 0, ZMQ_POLLIN, 0},
         {s.data.handle(), 0, ZMQ_POLLIN, 0},
     };
-    zmq::poll(items.data(), read_data ? 3 : 2, std::chrono::milliseconds(10));
+    if (s.stream2) items.push_back({s.stream2->handle(), 0, ZMQ_POLLIN, 0});
+    zmq::poll(items.data(), read_data ? items.size() : 2, std::chrono::milliseconds(10));
     for (int i = 0; i < 256 && (items[0].revents & ZMQ_POLLIN); ++i) {
       auto parts = receive_multipart(s.commands);
       if (parts.empty()) break;
@@ -616,6 +724,13 @@ void Daemon::run() {
       auto parts = receive_multipart(s.data);
       if (parts.empty()) break;
       s.guarded("data", [&] { s.handle_data(std::move(parts)); });
+    }
+    for (int i = 0;
+         s.stream2 && read_data && i < 64 && (items[3].revents & ZMQ_POLLIN) && !s.queue.full();
+         ++i) {
+      auto parts = receive_multipart(*s.stream2);
+      if (parts.empty()) break;
+      s.guarded("stream2", [&] { s.handle_stream2(std::move(parts)); });
     }
     s.guarded("run", [&] { s.maintain_run(); });
   }

@@ -20,6 +20,25 @@ std::string endpoint(const ConfigTable& t, std::string_view key, std::string fal
 }
 }  // namespace
 
+namespace {
+// Stage parameters that name files: a relative path is taken relative to the configuration
+// file's directory (as users expect of a file that sits next to its config), and fixed now.
+void resolve_stage_paths(nlohmann::json& parameters, const std::filesystem::path& base) {
+  if (!parameters.is_object() || base.empty()) return;
+  for (const char* key : {"poni", "mask", "ranges"}) {
+    auto it = parameters.find(key);
+    if (it == parameters.end() || !it->is_string()) continue;
+    std::string value = it->get<std::string>();
+    // "file.h5:/dataset" names a dataset inside a file: only the file part is a path.
+    const auto colon = value.rfind(":/");
+    std::string file = colon == std::string::npos ? value : value.substr(0, colon);
+    const std::string rest = colon == std::string::npos ? "" : value.substr(colon);
+    if (file.empty() || std::filesystem::path(file).is_absolute()) continue;
+    *it = (base / file).lexically_normal().string() + rest;
+  }
+}
+}  // namespace
+
 PipelineConfig default_pipeline(wire::Modality modality, const std::string& frame_sum_backend) {
   PipelineConfig p;
   if (modality == wire::Modality::Stem4D) {
@@ -116,6 +135,9 @@ DaemonConfig load_daemon_config(const ConfigTable& table) {
                           "unknown stage '" + stage + "' (known: " + known_stage_list() + ")");
       }
       pc.parameters[stage] = p.get_json(stage).value_or(nlohmann::json::object());
+      resolve_stage_paths(pc.parameters[stage],
+                          c.source.empty() ? std::filesystem::path()
+                                           : std::filesystem::absolute(c.source).parent_path());
       try {
         validate_stage(stage, pc.parameters[stage], modality);
       } catch (const std::exception& e) {

@@ -53,6 +53,63 @@ backend = "cpu"
   EXPECT_EQ(c.frame_sum_backend, "cpu");
 }
 
+TEST(DaemonConfig, PipelinesStreamsStorageAndStream2) {
+  const DaemonConfig c = load_daemon_config(ConfigTable::parse(R"(
+[ingest.stream2]
+enabled = true
+endpoint = "tcp://10.0.0.5:31001"
+modality = "saxs"
+stream = "eiger/detector"
+[streams."4dstem/detector"]
+policy = "latest"
+[storage]
+raw_codec = "raw"
+queue_capacity = 8
+flush_ms = 100
+[pipeline.4dstem]
+stages = ["frame_sum", "delay"]
+[pipeline.4dstem.delay]
+ms = 2
+[pipeline.apt]
+stages = []
+)",
+                                                               "edgeloopd.toml"));
+  EXPECT_TRUE(c.stream2.enabled);
+  EXPECT_EQ(c.stream2.endpoint, "tcp://10.0.0.5:31001");
+  EXPECT_EQ(c.stream2.modality, wire::Modality::Saxs);
+  EXPECT_EQ(c.streams.at("4dstem/detector").policy, OverflowPolicy::Latest);
+  EXPECT_EQ(c.storage.raw_codec, wire::Codec::Raw);
+  EXPECT_EQ(c.storage.queue_capacity, 8u);
+  const PipelineConfig& stem = c.pipelines.at(wire::Modality::Stem4D);
+  EXPECT_EQ(stem.stages, (std::vector<std::string>{"frame_sum", "delay"}));
+  EXPECT_EQ(stem.parameters.at("delay"), (nlohmann::json{{"ms", 2}}));
+  EXPECT_TRUE(c.pipelines.at(wire::Modality::Apt).stages.empty());
+  // Not configured: the built-in default.
+  EXPECT_TRUE(c.pipelines.at(wire::Modality::Saxs).stages.empty());
+}
+
+TEST(DaemonConfig, PipelineMistakesStopTheDaemonAtLoad) {
+  EXPECT_NE(error_for("[pipeline.tem]\nstages = []").find("pipeline.tem"), std::string::npos);
+  EXPECT_NE(error_for("[pipeline.4dstem]\nstages = [\"fft\"]").find("unknown stage 'fft'"),
+            std::string::npos);
+  // Parameters are checked by the stage itself, with the key named.
+  EXPECT_NE(error_for("[pipeline.4dstem]\nstages = [\"delay\"]\n[pipeline.4dstem.delay]\n"
+                      "seconds = 1")
+                .find("unknown parameter 'seconds'"),
+            std::string::npos);
+  // A stage serves its own modality only.
+  EXPECT_NE(error_for("[pipeline.saxs]\nstages = [\"stem_virtual_detectors\"]").find("4dstem runs"),
+            std::string::npos);
+  EXPECT_NE(error_for("[pipeline.saxs]\nstages = [\"saxs_azimuthal_integration\"]\n"
+                      "[pipeline.saxs.saxs_azimuthal_integration]\nponi = \"/nonexistent.poni\"")
+                .find("pipeline.saxs.saxs_azimuthal_integration"),
+            std::string::npos);
+  EXPECT_NE(error_for("[streams.x]\npolicy = \"newest\"").find("streams.x.policy"),
+            std::string::npos);
+  EXPECT_NE(error_for("[storage]\nraw_codec = \"gzip\"").find("storage.raw_codec"),
+            std::string::npos);
+}
+
 TEST(DaemonConfig, ErrorsNameFileKeyAndProblem) {
   EXPECT_NE(error_for("[endpoints]\ndata = \"http://x\"").find("edgeloopd.toml: endpoints.data"),
             std::string::npos);
