@@ -1,7 +1,8 @@
 // The storage worker of edgeloopd: writes each processed frame (its raw chunk, compressed
 // once, and its per-frame products) to the run's NeXus file, keeps SWMR readers up to date,
 // and at the run's end adds the run-level products, seals the provenance log and embeds it.
-// The only thread of the daemon that calls HDF5 while runs are active.
+// HDF5 is thread-safe in Debian (a global lock), but keeping the writing here means the
+// other threads never wait for it.
 #pragma once
 
 #include <spdlog/logger.h>

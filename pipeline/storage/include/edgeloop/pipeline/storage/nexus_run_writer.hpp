@@ -22,9 +22,9 @@
 // after the run to see them.
 //
 // Thread model: one thread (the daemon's storage thread) owns the writer; no method may be
-// called concurrently with another. A moved-from writer may only be destroyed or assigned to. The
-// HDF5 library of Debian is not thread-safe, so no other thread of the process may call HDF5 at the
-// same time either.
+// called concurrently with another. Debian builds HDF5 thread-safe (one global lock), so other
+// threads may still use HDF5, at the cost of waiting for the writer's calls. A moved-from
+// writer may only be destroyed or assigned to.
 //
 // Errors: every HDF5 failure is a StorageError naming the file, the object and the operation,
 // with HDF5's messages; a full disk sets disk_full(). The file is left as readable as HDF5 can
