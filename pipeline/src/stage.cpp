@@ -59,6 +59,7 @@ void Stage::process_frames(std::span<const Frame* const> frames,
 void Stage::process_batch(std::span<const Frame* const> frames,
                           std::vector<std::vector<Product>>& out) {
   out.resize(frames.size());
+  for (auto& products : out) products.clear();  // the caller may reuse `out` across stages
   const std::int64_t start = monotonic_ns();
   try {
     process_frames(frames, out);

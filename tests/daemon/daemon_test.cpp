@@ -11,6 +11,7 @@
 #include "edgeloop/core/provenance_reader.hpp"
 #include "edgeloop/core/wire_builders.hpp"
 #include "edgeloop/pipeline/kokkos_runtime.hpp"
+#include "edgeloop/pipeline/stage.hpp"
 #include "edgeloop/testing/temp_dir.hpp"
 
 namespace edgeloop {
@@ -506,6 +507,57 @@ TEST_F(DaemonTest, HostileFramesDuringARunAreRefusedAndTheRunStillCompletes) {
   EXPECT_EQ(s["last_run"]["frames_received"], 12);
   EXPECT_EQ(s["last_run"]["missing_frames"], 0);
   EXPECT_EQ(counter(s, "data.sequence_gaps"), 0u);
+}
+
+}  // namespace
+}  // namespace edgeloop
+
+namespace edgeloop {
+namespace {
+
+TEST_F(DaemonTest, ASubscriberThatNeverReadsDoesNotHoldUpARun) {
+  config_.publish_hwm = 4;  // the stalled subscriber's queue fills at once
+  config_.pipelines[wire::Modality::Stem4D] =
+      PipelineConfig{.stages = {"frame_sum", "stem_virtual_detectors"}};
+  config_.snapshot_interval = 10ms;  // live maps too, as fast as they come
+  start();
+  auto connected = connect_instrument("scripted-4dstem");
+  zmq::socket_t stalled(ctx_, zmq::socket_type::sub);
+  stalled.set(zmq::sockopt::rcvhwm, 1);
+  stalled.set(zmq::sockopt::subscribe, "");
+  stalled.connect(config_.endpoints.results);
+  std::this_thread::sleep_for(100ms);  // subscribed before the run, then never read
+
+  const json started = admin({{"cmd", "start_run"}, {"nx", 10}, {"ny", 10}});
+  ASSERT_TRUE(started.value("ok", false)) << started.dump();
+  EXPECT_EQ(serve(*connected, 100, {}), 100u);
+  const json s =
+      wait_status([](const json& st) { return st["run"].is_null() && !st["last_run"].is_null(); });
+  EXPECT_EQ(s["last_run"]["state"], "completed");
+  EXPECT_EQ(s["last_run"]["frames_processed"], 100);
+  EXPECT_EQ(s["last_run"]["frames_stored"], 100);
+  // Every result was still published (and the subscriber's share dropped by ZeroMQ).
+  EXPECT_EQ(s["last_run"]["results_published"], 100 * 5);
+}
+
+TEST_F(DaemonTest, StatusReportsStageLatencyQueuesAndThePool) {
+  start();
+  auto connected = connect_instrument("scripted-4dstem");
+  const json started = admin({{"cmd", "start_run"}, {"nx", 4}, {"ny", 4}});
+  ASSERT_TRUE(started.value("ok", false)) << started.dump();
+  std::thread server([&] { serve(*connected, 16, {}); });
+  const json s = wait_status([](const json& st) {
+    return !st["run"].is_null() && !st["stages"].empty() && st["stages"][0]["processed"] == 16;
+  });
+  server.join();
+  const json& stage = s["stages"][0];
+  EXPECT_EQ(stage["name"], "frame_sum");
+  EXPECT_GT(stage["p99_us"].get<double>(), 0.0);
+  EXPECT_GE(stage["p99_us"].get<double>(), stage["p50_us"].get<double>());
+  EXPECT_EQ(stage["latency_histogram_log2_ns"].size(), edgeloop::kLatencyBuckets);
+  EXPECT_EQ(s["queues"]["processing"]["capacity"], config_.queue_capacity);
+  EXPECT_EQ(s["queues"]["storage"]["capacity"], config_.storage.queue_capacity);
+  EXPECT_EQ(s["buffer_pool"]["slots"], config_.storage.pool_slots);
 }
 
 }  // namespace

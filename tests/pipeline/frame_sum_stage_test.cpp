@@ -77,3 +77,35 @@ TEST_F(FrameSumStageTest, CountsFailuresAndRethrows) {
 
 }  // namespace
 }  // namespace edgeloop
+
+namespace edgeloop {
+namespace {
+
+TEST(StageBatch, OutputsAreClearedSoTheyCanBeReusedAcrossStages) {
+  KokkosRuntime kokkos;
+  FrameSumStage stage;
+  stage.configure({{"backend", "cpu"}});
+  std::vector<std::uint16_t> pixels(16, 2);
+  Frame frame;
+  frame.meta.dtype = wire::DType::U16;
+  frame.meta.shape = {4, 4};
+  frame.meta.uncompressed_size = 32;
+  struct Span final : PayloadOwner {
+    std::span<const std::byte> b;
+    std::span<const std::byte> bytes() const override { return b; }
+  };
+  auto payload = std::make_unique<Span>();
+  payload->b = std::as_bytes(std::span(pixels));
+  frame.payload = std::move(payload);
+  const Frame* frames[] = {&frame, &frame};
+  std::vector<std::vector<Product>> out(2, std::vector<Product>(3));  // left over from before
+  stage.process_batch(frames, out);
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_EQ(out[1].size(), 1u);
+  EXPECT_EQ(out[1][0].name, "frame_sum");
+  EXPECT_EQ(out[1][0].values, (std::vector<double>{32.0}));
+  EXPECT_EQ(stage.metrics().processed, 2u);
+}
+
+}  // namespace
+}  // namespace edgeloop

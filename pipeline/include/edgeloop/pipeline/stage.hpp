@@ -53,7 +53,7 @@ class Stage {
   // are counted as failures and rethrown so the caller decides what a failed frame means.
   void process(const Frame& frame, std::vector<Product>& out);
   // A batch at once (GPU stages override the batch hook; the default loops over frames).
-  // `out` is resized to frames.size(); out[i] receives frame i's products.
+  // `out` is resized to frames.size() and cleared; out[i] receives frame i's products.
   void process_batch(std::span<const Frame* const> frames, std::vector<std::vector<Product>>& out);
   // The run-level products accumulated so far, for live views; cheap enough to call a few
   // times a second. Not timed as processing.
