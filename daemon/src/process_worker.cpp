@@ -158,15 +158,18 @@ void ProcessWorker::process_batch(std::vector<FrameWork>& batch) {
     current_ = batch.front().run;
     last_snapshot_ns_ = monotonic_ns();
   }
-  // Frames that cannot be decoded are recorded as failures and go no further than the file.
+  // Frames that cannot be decoded are recorded as failures and go no further: their payload
+  // would be an unreadable chunk in the file.
   std::vector<const Frame*> frames;
   std::vector<std::size_t> index;
+  std::vector<bool> decoded(batch.size(), false);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     try {
       prepare(batch[i]);
       record_frame(batch[i]);
       frames.push_back(&batch[i].frame);
       index.push_back(i);
+      decoded[i] = true;
     } catch (const std::exception& e) {
       run.stage_failures.fetch_add(1);
       counters_.add("pipeline.decode_failures");
@@ -226,11 +229,13 @@ void ProcessWorker::process_batch(std::vector<FrameWork>& batch) {
                  stage->describe().name, frames.size(), e.what());
     }
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) emit(batch[i], products[i], makers[i]);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    emit(batch[i], products[i], makers[i], decoded[i]);
+  }
 }
 
 void ProcessWorker::emit(FrameWork& work, std::vector<Product>& products,
-                         const std::vector<std::uint32_t>& makers) {
+                         const std::vector<std::uint32_t>& makers, bool store) {
   RunShared& r = *work.run;
   const FrameMeta& meta = work.frame.meta;
   for (std::size_t i = 0; i < products.size(); ++i) {
@@ -238,7 +243,7 @@ void ProcessWorker::emit(FrameWork& work, std::vector<Product>& products,
     keep_sample(r, meta, products[i]);
   }
   r.frames_processed.fetch_add(1);
-  if (r.nexus_path.empty()) return;
+  if (r.nexus_path.empty() || !store) return;
   // Blocks while the writer is behind: lossless backpressure.
   if (!store_.push(StoreFrame{std::move(work.frame), std::move(products), work.run})) {
     counters_.add("storage.queue_closed");

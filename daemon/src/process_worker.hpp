@@ -44,7 +44,7 @@ class ProcessWorker {
   void prepare(FrameWork& work);
   void record_frame(const FrameWork& work);
   void emit(FrameWork& work, std::vector<Product>& products,
-            const std::vector<std::uint32_t>& makers);
+            const std::vector<std::uint32_t>& makers, bool store);
   void end_run(RunEndWork& work);
   void publish_snapshots(RunShared& run);
   void publish(const std::string& topic, const flatbuffers::DetachedBuffer& message);

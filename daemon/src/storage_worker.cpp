@@ -69,6 +69,24 @@ void StorageWorker::fail(RunShared& run, const std::string& what, const std::exc
   }
 }
 
+void StorageWorker::skip(RunShared& run, const FrameMeta& meta, const std::exception& e) {
+  counters_.add("storage.frames_skipped");
+  const std::uint64_t n = counters_.value("storage.frames_skipped");
+  if (n <= 10 || n % 1000 == 0) {
+    log_.error("run {}: frame {} of {} not stored ({} so far): {}", run.id.str(), meta.sequence,
+               meta.stream, n, e.what());
+  }
+  ProvenanceEntry entry;
+  entry.kind = wire::RecordKind::Note;
+  entry.subject = "failure/storage/" + meta.stream + "/" + std::to_string(meta.sequence);
+  entry.attributes = {{"operation", "store frame"}, {"error", e.what()}};
+  try {
+    run.log->append(entry);
+  } catch (const std::exception&) {
+    counters_.add("provenance.append_failures");
+  }
+}
+
 void StorageWorker::open(const StoreFrame& first) {
   const RunShared& r = *first.run;
   const FrameMeta& meta = first.frame.meta;
@@ -117,19 +135,32 @@ void StorageWorker::store(StoreFrame& item) {
   }
   try {
     if (!writer_) open(item);
-    std::uint64_t row = 0;
-    if (item.frame.meta.kind == FrameKind::Events) {
-      row = writer_->append_events(item.frame.meta, item.frame.events());
-    } else {
-      const EncodedChunk chunk =
-          encode_frame_chunk(item.frame, options_.raw_codec, pool_, kPoolWait);
-      row = writer_->append_frame(item.frame.meta, chunk.bytes);
+  } catch (const std::exception& e) {
+    fail(r, "creating", e);
+    return;
+  }
+  // A frame the file cannot take (it does not encode, or differs from the run's layout) is
+  // skipped and recorded; only a failing file (disk full, I/O error) ends the file.
+  EncodedChunk chunk;
+  try {
+    if (item.frame.meta.kind == FrameKind::Image) {
+      chunk = encode_frame_chunk(item.frame, options_.raw_codec, pool_, kPoolWait);
     }
+  } catch (const std::exception& e) {
+    skip(r, item.frame.meta, e);
+    return;
+  }
+  try {
+    const std::uint64_t row = item.frame.meta.kind == FrameKind::Events
+                                  ? writer_->append_events(item.frame.meta, item.frame.events())
+                                  : writer_->append_frame(item.frame.meta, chunk.bytes);
     if (!item.products.empty()) writer_->append_products(row, item.products);
     r.frames_stored.fetch_add(1);
     counters_.add("storage.frames");
+  } catch (const storage::StorageError& e) {
+    fail(r, "writing to", e);
   } catch (const std::exception& e) {
-    fail(r, writer_ ? "writing to" : "creating", e);
+    skip(r, item.frame.meta, e);
   }
 }
 

@@ -38,6 +38,7 @@ class StorageWorker {
   void open(const StoreFrame& first);
   void end(StoreEnd& item);
   void fail(RunShared& run, const std::string& what, const std::exception& e);
+  void skip(RunShared& run, const FrameMeta& meta, const std::exception& e);
 
   BoundedQueue<StoreItem>& queue_;
   BufferPool& pool_;

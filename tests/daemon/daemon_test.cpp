@@ -10,6 +10,7 @@
 #include "edgeloop/core/clock.hpp"
 #include "edgeloop/core/provenance_reader.hpp"
 #include "edgeloop/core/wire_builders.hpp"
+#include "edgeloop/formats/bitshuffle_lz4.hpp"
 #include "edgeloop/pipeline/kokkos_runtime.hpp"
 #include "edgeloop/pipeline/stage.hpp"
 #include "edgeloop/testing/temp_dir.hpp"
@@ -92,6 +93,25 @@ class ScriptedInstrument {
                                             .uncompressed_size = 128});
     push_.send(buf(header), zmq::send_flags::sndmore);
     push_.send(zmq::buffer(pixels), zmq::send_flags::none);
+  }
+
+  // The same frame sent pre-compressed as bitshuffle+LZ4, or as a corrupt chunk claiming to be.
+  void compressed_frame(const ReceivedCommand& c, std::uint64_t sequence, std::uint16_t value,
+                        bool corrupt) {
+    std::vector<std::uint16_t> pixels(64, value);
+    auto chunk = formats::bslz4_compress(std::as_bytes(std::span(pixels)), 2);
+    if (corrupt) std::fill(chunk.begin() + 12, chunk.end(), std::byte{0xA5});
+    const auto header = build_frame_header({.run_id = c.run,
+                                            .stream = "4dstem/detector",
+                                            .modality = wire::Modality::Stem4D,
+                                            .sequence = sequence,
+                                            .command_seq = c.seq,
+                                            .dtype = wire::DType::U16,
+                                            .shape = {8, 8},
+                                            .codec = wire::Codec::BitshuffleLz4,
+                                            .uncompressed_size = 128});
+    push_.send(buf(header), zmq::send_flags::sndmore);
+    push_.send(zmq::buffer(chunk.data(), chunk.size()), zmq::send_flags::none);
   }
 
   zmq::socket_t& dealer() { return dealer_; }
@@ -558,6 +578,44 @@ TEST_F(DaemonTest, StatusReportsStageLatencyQueuesAndThePool) {
   EXPECT_EQ(s["queues"]["processing"]["capacity"], config_.queue_capacity);
   EXPECT_EQ(s["queues"]["storage"]["capacity"], config_.storage.queue_capacity);
   EXPECT_EQ(s["buffer_pool"]["slots"], config_.storage.pool_slots);
+}
+
+}  // namespace
+}  // namespace edgeloop
+
+namespace edgeloop {
+namespace {
+
+TEST_F(DaemonTest, PrecompressedFramesAreDecodedForStagesAndACorruptOneOnlyCostsItself) {
+  start();
+  auto connected = connect_instrument("scripted-4dstem");
+  const json started = admin({{"cmd", "start_run"}, {"nx", 3}, {"ny", 1}});
+  ASSERT_TRUE(started.value("ok", false)) << started.dump();
+  std::uint64_t sequence = 0;
+  while (sequence < 3) {
+    const auto c = connected->next_command(2000ms);
+    ASSERT_TRUE(c);
+    connected->ack(*c, wire::AckStatus::Done);
+    connected->compressed_frame(*c, sequence, 7, /*corrupt=*/sequence == 1);
+    ++sequence;
+  }
+  const json s =
+      wait_status([](const json& st) { return st["run"].is_null() && !st["last_run"].is_null(); });
+  EXPECT_EQ(s["last_run"]["frames_processed"], 3);
+  EXPECT_EQ(s["last_run"]["frames_stored"], 2);  // the corrupt chunk stays out of the file
+  EXPECT_EQ(s["last_run"]["results_published"], 2);
+  EXPECT_EQ(counter(s, "pipeline.decode_failures"), 1u);
+  // The good frames' sums show they were decoded: 64 pixels of 7.
+  const auto file = config_.data_dir / started["run_id"].get<std::string>() / "provenance.elp";
+  int sums = 0;
+  for (const auto& r : read_provenance(file)) {
+    if (r.kind == wire::RecordKind::Result && r.attributes.contains("values") &&
+        r.subject.find("frame_sum") != std::string::npos) {
+      EXPECT_EQ(r.attributes["values"][0], 64.0 * 7);
+      ++sums;
+    }
+  }
+  EXPECT_EQ(sums, 2);
 }
 
 }  // namespace
