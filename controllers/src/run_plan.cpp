@@ -135,6 +135,7 @@ class StreamPlan final : public RunPlan {
   bool done() const override { return step_ >= 4; }
   // Chunks already on their way when the stream closes are still taken.
   std::uint64_t max_frames() const override { return chunks_ + kLateChunks; }
+  std::uint64_t planned_frames() const override { return chunks_; }
   std::vector<double> point_coordinates(std::int64_t /*i*/) const override { return {}; }
   nlohmann::json to_json() const override {
     return {{"kind", "stream"},

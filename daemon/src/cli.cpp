@@ -84,7 +84,7 @@ void print_status(const json& s) {
     if (r.is_null()) continue;
     std::cout << (std::string(key) == "run" ? "run " : "last run ") << r.value("id", "") << ": "
               << r.value("state", "") << ", " << r.value("frames_received", 0) << "/"
-              << r.value("positions", 0) << " frames, " << r["acks"].value("done", 0)
+              << r.value("frames_planned", 0) << " frames, " << r["acks"].value("done", 0)
               << " commands acked, " << r.value("results_published", 0) << " results\n";
   }
   std::cout << "counters:\n";
@@ -191,7 +191,7 @@ int wait_for_run(const std::string& endpoint, const std::string& run_id, int tim
       return kCheckFailed;
     }
     {
-      const auto total = std::max<std::uint64_t>(1, run.value("positions", std::uint64_t{1}));
+      const auto total = std::max<std::uint64_t>(1, run.value("frames_planned", std::uint64_t{1}));
       const auto done = run.value("frames_processed", std::uint64_t{0});
       constexpr int kWidth = 40;
       const auto filled = static_cast<int>(kWidth * std::min(done, total) / total);

@@ -277,6 +277,7 @@ nlohmann::json ScanRun::to_json() const {
           {"instrument", instrument_name_},
           {"modality", modality_name(shared_->modality)},
           {"max_frames", plan_->max_frames()},
+          {"frames_planned", plan_->planned_frames()},
           {"commands_issued", tracker_.issued()},
           {"commands_in_flight", tracker_.in_flight()},
           {"command_retries", retries_},

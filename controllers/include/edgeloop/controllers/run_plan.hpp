@@ -40,6 +40,8 @@ class RunPlan {
   virtual bool done() const = 0;
   // The most frames the run can legitimately receive: a larger sequence number is refused.
   virtual std::uint64_t max_frames() const = 0;
+  // The frames the plan sets out to collect (for progress; max_frames() may allow a few more).
+  virtual std::uint64_t planned_frames() const { return max_frames(); }
   // Where scan index `i` lies, for the run's sample table: (x, y) of the plan point.
   virtual std::vector<double> point_coordinates(std::int64_t scan_index) const = 0;
   // The plan as its RunStarted record and status show it.
