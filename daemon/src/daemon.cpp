@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -689,6 +690,12 @@ void Daemon::run() {
     }
   } closer{s.queue, s.store_queue, worker};
 
+  // A `latest` stream never waits: while one is configured the data sockets are read even
+  // when the queue is full, so its frames make room by dropping the oldest. (A lossless frame
+  // that meets the full queue then waits in take_frame's blocking push.)
+  const bool any_latest = std::any_of(
+      s.config.streams.begin(), s.config.streams.end(),
+      [](const auto& stream) { return stream.second.policy == OverflowPolicy::Latest; });
   std::int64_t stop_deadline = 0;
   for (;;) {
     if (s.stop.load() && !s.stopping) {
@@ -700,8 +707,9 @@ void Daemon::run() {
     }
     if (s.stopping && (s.run_settled() || monotonic_ns() > stop_deadline)) break;
 
-    // While the queue is full the data socket is left unread: lossless backpressure.
-    const bool read_data = !s.queue.full();
+    // While the queue is full the data socket is left unread (lossless backpressure), unless
+    // a `latest` stream is configured.
+    const bool read_data = any_latest || !s.queue.full();
     std::vector<zmq::pollitem_t> items = {
         {s.commands.handle(), 0, ZMQ_POLLIN, 0},
         {s.admin.handle(), 0, ZMQ_POLLIN, 0},
@@ -719,14 +727,15 @@ void Daemon::run() {
       if (parts.empty()) break;
       s.guarded("admin", [&] { s.handle_admin(std::move(parts)); });
     }
-    for (int i = 0; read_data && i < 64 && (items[2].revents & ZMQ_POLLIN) && !s.queue.full();
+    for (int i = 0;
+         read_data && i < 64 && (items[2].revents & ZMQ_POLLIN) && (any_latest || !s.queue.full());
          ++i) {
       auto parts = receive_multipart(s.data);
       if (parts.empty()) break;
       s.guarded("data", [&] { s.handle_data(std::move(parts)); });
     }
-    for (int i = 0;
-         s.stream2 && read_data && i < 64 && (items[3].revents & ZMQ_POLLIN) && !s.queue.full();
+    for (int i = 0; s.stream2 && read_data && i < 64 && (items[3].revents & ZMQ_POLLIN) &&
+                    (any_latest || !s.queue.full());
          ++i) {
       auto parts = receive_multipart(*s.stream2);
       if (parts.empty()) break;

@@ -98,6 +98,41 @@ class DaemonSession : public ::testing::Test {
     return sim;
   }
 
+  // A simulated instrument of `modality` ("4dstem", "saxs" or "apt") named "sim-<modality>",
+  // configured by sim-<modality>.toml: the session's endpoints and seed 7, then `extra_toml`
+  // (whole tables, e.g. "[detector]\nsize = 128\n"); started and connected to the daemon.
+  // start_daemon() must have run; the sim.toml it writes serves only the start_sim() above.
+  std::unique_ptr<ChildProcess> start_sim(const std::string& modality,
+                                          const std::string& extra_toml) {
+    const std::string name = "sim-" + modality;
+    const auto config = dir_ / (name + ".toml");
+    std::ofstream(config) << "[instrument]\nname = \"" << name
+                          << "\"\nseed = 7\n[endpoints]\ndata = \"" << data_ << "\"\ncommands = \""
+                          << commands_ << "\"\n"
+                          << extra_toml;
+    const auto log = dir_ / (name + ".log");
+    auto sim = std::make_unique<ChildProcess>(
+        EDGELOOP_SIM_BINARY, std::vector<std::string>{modality, "--config", config.string()}, log);
+    const bool connected = wait_until(
+        [&] {
+          if (!sim->running()) return true;
+          const auto s = admin({{"cmd", "status"}});
+          if (!s) return false;
+          for (const auto& instrument : (*s)["instruments"]) {
+            if (instrument.value("name", "") == name && instrument.value("connected", false)) {
+              return true;
+            }
+          }
+          return false;
+        },
+        std::chrono::seconds(20));
+    if (!connected || !sim->running()) {
+      ADD_FAILURE() << name << " did not connect: " << read_file(log);
+      return nullptr;
+    }
+    return sim;
+  }
+
   std::optional<nlohmann::json> admin(const nlohmann::json& request) {
     zmq::socket_t req(ctx_, zmq::socket_type::req);
     req.set(zmq::sockopt::linger, 0);
