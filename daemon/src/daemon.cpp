@@ -249,8 +249,10 @@ struct Daemon::State {
     // A series without a count is bounded only by the sequence space a run accepts.
     constexpr std::uint64_t kUnknownCount = std::uint64_t{1} << 40;
     const std::uint64_t images = start.number_of_images.value_or(kUnknownCount);
-    // Images lie on one line of scan positions: stream2 does not describe a scan grid.
-    const auto line = static_cast<std::uint32_t>(std::min<std::uint64_t>(images, 1u << 24));
+    // Images lie on one line of scan positions: stream2 does not describe a scan grid. The
+    // line is bounded so live maps stay small; images beyond it are stored, not mapped.
+    constexpr std::uint64_t kMaxLine = 65536;
+    const auto line = static_cast<std::uint32_t>(std::min(images, kMaxLine));
     const std::string detector =
         start.detector_description.empty() ? "stream2 detector" : start.detector_description;
     ScanRunSetup setup{.plan = make_external_plan(images),
@@ -750,6 +752,11 @@ void Daemon::run() {
     auto parts = receive_multipart(s.data);
     if (parts.empty()) break;
     s.guarded("data", [&] { s.handle_data(std::move(parts)); });
+  }
+  for (std::size_t i = 0; s.stream2 && i < 4 * s.config.queue_capacity + 64; ++i) {
+    auto parts = receive_multipart(*s.stream2);
+    if (parts.empty()) break;
+    s.guarded("stream2", [&] { s.handle_stream2(std::move(parts)); });
   }
   if (s.run && s.run->running()) s.guarded("run", [&] { s.end_run("interrupted"); });
   s.queue.close();

@@ -78,12 +78,22 @@ void ProcessWorker::run() {
           }
           batch.push_back(std::move(*next));
         }
-        process_batch(batch);
+        guarded("process", [&] { process_batch(batch); });
       } else {
         end_run(std::get<RunEndWork>(*item));
       }
     } else if (queue_.closed_and_empty()) {
       break;
+    }
+    // A run's status goes out once the storage worker has closed its file and sealed its log,
+    // so a client that sees it can open both.
+    for (auto it = ending_.begin(); it != ending_.end();) {
+      if (!(*it)->closed.load()) {
+        ++it;
+        continue;
+      }
+      guarded("status", [&] { publish_status(**it); });
+      it = ending_.erase(it);
     }
     if (current_ && monotonic_ns() - last_snapshot_ns_ >= to_ns(options_.snapshot_interval)) {
       last_snapshot_ns_ = monotonic_ns();
@@ -239,8 +249,10 @@ void ProcessWorker::emit(FrameWork& work, std::vector<Product>& products,
   RunShared& r = *work.run;
   const FrameMeta& meta = work.frame.meta;
   for (std::size_t i = 0; i < products.size(); ++i) {
-    publish_product(r, &meta, products[i], r.stage_descriptions.at(makers[i]));
-    keep_sample(r, meta, products[i]);
+    guarded("publish", [&] {
+      publish_product(r, &meta, products[i], r.stage_descriptions.at(makers[i]), false);
+      keep_sample(r, meta, products[i]);
+    });
   }
   r.frames_processed.fetch_add(1);
   if (r.nexus_path.empty() || !store) return;
@@ -251,7 +263,7 @@ void ProcessWorker::emit(FrameWork& work, std::vector<Product>& products,
 }
 
 void ProcessWorker::publish_product(RunShared& run, const FrameMeta* meta, const Product& p,
-                                    const StageDescription& d) {
+                                    const StageDescription& d, bool final) {
   ResultFields fields = product_fields(run, p, d);
   if (meta != nullptr) {
     fields.stream = meta->stream;
@@ -260,7 +272,7 @@ void ProcessWorker::publish_product(RunShared& run, const FrameMeta* meta, const
     fields.scan_position = meta->scan_position;
     fields.input_sha256.assign(meta->payload_sha256.begin(), meta->payload_sha256.end());
   } else {
-    fields.live = true;
+    fields.live = !final;  // run-level: a snapshot so far, or the final product
   }
   const auto message = build_result(fields);
   const std::string topic = run.topic_prefix + modality_name(run.modality) + "/" + p.name;
@@ -285,7 +297,9 @@ void ProcessWorker::publish_snapshots(RunShared& run) {
   for (std::size_t s = 0; s < run.stages.size(); ++s) {
     live.clear();
     run.stages[s]->snapshot(live);
-    for (const Product& p : live) publish_product(run, nullptr, p, run.stage_descriptions[s]);
+    for (const Product& p : live) {
+      publish_product(run, nullptr, p, run.stage_descriptions[s], false);
+    }
   }
 }
 
@@ -306,26 +320,28 @@ void ProcessWorker::keep_sample(RunShared& run, const FrameMeta& meta, const Pro
 void ProcessWorker::end_run(RunEndWork& work) {
   RunShared& r = *work.run;
   std::vector<Product> final_products;
-  for (const auto& stage : r.stages) {
-    const StageDescription d = stage->describe();
+  for (std::size_t s = 0; s < r.stages.size(); ++s) {
+    const StageDescription& d = r.stage_descriptions[s];
     std::vector<Product> out;
     try {
-      stage->finish(out);
+      r.stages[s]->finish(out);
     } catch (const std::exception& e) {
       counters_.add("stages.finish_failures");
       log_.error("run {}: stage {} could not finish: {}", r.id.str(), d.name, e.what());
       continue;
     }
     for (Product& p : out) {
-      publish_product(r, nullptr, p, d);
-      ProvenanceEntry entry;
-      entry.kind = wire::RecordKind::Result;
-      entry.subject = "result/run/" + p.name;
-      entry.inputs.push_back({"stage", "stage/" + d.name, {}});
-      entry.attributes = {{"product", p.name}, {"shape", p.shape}, {"units", p.units}};
-      if (p.values.size() <= 64) entry.attributes["values"] = p.values;
-      if (!p.errors.empty() && p.errors.size() <= 64) entry.attributes["errors"] = p.errors;
-      r.log->append(entry);
+      guarded("final_products", [&] {
+        publish_product(r, nullptr, p, d, true);
+        ProvenanceEntry entry;
+        entry.kind = wire::RecordKind::Result;
+        entry.subject = "result/run/" + p.name;
+        entry.inputs.push_back({"stage", "stage/" + d.name, {}});
+        entry.attributes = {{"product", p.name}, {"shape", p.shape}, {"units", p.units}};
+        if (p.values.size() <= 64) entry.attributes["values"] = p.values;
+        if (!p.errors.empty() && p.errors.size() <= 64) entry.attributes["errors"] = p.errors;
+        r.log->append(entry);
+      });
       final_products.push_back(std::move(p));
     }
   }
@@ -335,19 +351,20 @@ void ProcessWorker::end_run(RunEndWork& work) {
   work.summary["frames_dropped"] = r.frames_dropped.load();
   work.summary["results_published"] = r.results_published.load();
   work.summary["stage_failures"] = r.stage_failures.load();
-  try {
-    publish(r.topic_prefix + "status",
-            build_result({.run_id = r.id,
-                          .product = "run_" + work.summary.value("state", std::string("ended")),
-                          .values = {static_cast<double>(r.frames_processed.load()),
-                                     static_cast<double>(r.results_published.load())},
-                          .produced_wall_ns = wall_ns()}));
-  } catch (const std::exception& e) {
-    counters_.add("internal_errors.worker");
-    log_.error("run {}: publishing its end failed: {}", r.id.str(), e.what());
-  }
-  // The storage worker closes the file, then seals the log: the run's last act.
+  ending_.push_back(work.run);
+  // The storage worker closes the file, then seals the log: the run's last act. Whatever
+  // failed above, this item must go, or the run would never end.
   store_.push(StoreEnd{work.run, std::move(final_products), std::move(work.summary)});
+}
+
+void ProcessWorker::publish_status(RunShared& r) {
+  const std::string state = r.final_summary.value("state", std::string("ended"));
+  publish(r.topic_prefix + "status",
+          build_result({.run_id = r.id,
+                        .product = "run_" + state,
+                        .values = {static_cast<double>(r.frames_processed.load()),
+                                   static_cast<double>(r.results_published.load())},
+                        .produced_wall_ns = wall_ns()}));
 }
 
 }  // namespace edgeloop

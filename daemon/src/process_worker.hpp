@@ -48,8 +48,21 @@ class ProcessWorker {
   void end_run(RunEndWork& work);
   void publish_snapshots(RunShared& run);
   void publish(const std::string& topic, const flatbuffers::DetachedBuffer& message);
+  // meta == nullptr: a run-level product, a live snapshot unless `final`.
   void publish_product(RunShared& run, const FrameMeta* meta, const Product& product,
-                       const StageDescription& stage);
+                       const StageDescription& stage, bool final);
+  void publish_status(RunShared& run);
+  // Runs one unit of work; an exception is counted and logged, never allowed to end the
+  // thread (and with it the daemon).
+  template <class F>
+  void guarded(const std::string& where, F&& work) {
+    try {
+      work();
+    } catch (const std::exception& e) {
+      const std::uint64_t n = counters_.counter("internal_errors.worker." + where).fetch_add(1) + 1;
+      if (n <= 10 || n % 1000 == 0) log_.error("worker: {} ({} so far): {}", where, n, e.what());
+    }
+  }
   void keep_sample(RunShared& run, const FrameMeta& meta, const Product& product);
 
   BoundedQueue<WorkItem>& queue_;
@@ -60,7 +73,8 @@ class ProcessWorker {
   spdlog::logger& log_;
   ProcessWorkerOptions options_;
   JobStatusPublisher& jobs_;
-  std::shared_ptr<RunShared> current_;  // the run whose snapshots are published
+  std::shared_ptr<RunShared> current_;              // the run whose snapshots are published
+  std::vector<std::shared_ptr<RunShared>> ending_;  // handed to storage, status not yet out
   std::int64_t last_snapshot_ns_ = 0;
 };
 

@@ -212,10 +212,17 @@ std::optional<std::string> ScanRun::advance(bool issue_new, const Transmit& tran
   }
   shared_->log->sync_if_due();
   const std::uint64_t accounted = shared_->frames_processed.load() + shared_->frames_dropped.load();
+  // Working off a backlog is progress too: a run whose frames are all in but still queued
+  // behind a slow stage is not idle.
+  if (accounted != accounted_seen_) {
+    accounted_seen_ = accounted;
+    last_activity_mono_ns_ = now_mono;
+  }
   if (external_) {
     const bool all_in = frames_received_ >= plan_->max_frames() || series_ended_;
     if (all_in && accounted == frames_received_) {
-      return frames_received_ >= plan_->max_frames() ? "completed" : "completed_with_errors";
+      // A series that announced no count is complete when it ended without gaps.
+      return gaps_ == 0 ? "completed" : "completed_with_errors";
     }
     if (now_mono - last_activity_mono_ns_ > idle_timeout_ns_) return "incomplete";
     return std::nullopt;

@@ -138,6 +138,7 @@ class ScanRun {
   std::uint64_t next_sequence_ = 0;
   std::uint64_t frames_expected_ = 0;
   std::uint64_t frames_received_ = 0;
+  std::uint64_t accounted_seen_ = 0;  // processed + dropped at the last advance()
   std::uint64_t duplicates_ = 0;
   std::uint64_t gaps_ = 0;
   std::uint64_t acks_done_ = 0;

@@ -620,3 +620,45 @@ TEST_F(DaemonTest, PrecompressedFramesAreDecodedForStagesAndACorruptOneOnlyCosts
 
 }  // namespace
 }  // namespace edgeloop
+
+namespace edgeloop {
+namespace {
+
+TEST_F(DaemonTest, ABacklogBehindASlowStageIsNotIdlenessAndTheStatusWaitsForTheSeal) {
+  config_.run_idle_timeout = 200ms;
+  config_.pipelines[wire::Modality::Stem4D] =
+      PipelineConfig{.stages = {"frame_sum", "delay"}, .parameters = {{"delay", {{"ms", 25}}}}};
+  start();
+  auto connected = connect_instrument("scripted-4dstem");
+  zmq::socket_t sub(ctx_, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::subscribe, "run/");
+  sub.set(zmq::sockopt::rcvtimeo, 5000);
+  sub.connect(config_.endpoints.results);
+  std::this_thread::sleep_for(100ms);
+
+  const json started = admin({{"cmd", "start_run"}, {"nx", 20}, {"ny", 1}});
+  ASSERT_TRUE(started.value("ok", false)) << started.dump();
+  const std::string run_id = started["run_id"];
+  // All 20 frames arrive at once; working them off takes 500 ms, beyond the idle timeout.
+  EXPECT_EQ(serve(*connected, 20, {}), 20u);
+
+  zmq::message_t topic;
+  zmq::message_t body;
+  bool status_seen = false;
+  while (!status_seen && sub.recv(topic, zmq::recv_flags::none) &&
+         sub.recv(body, zmq::recv_flags::none)) {
+    status_seen = topic.to_string() == "run/" + run_id + "/status";
+  }
+  ASSERT_TRUE(status_seen);
+  // When the status is out, the log is sealed and the file finished.
+  const auto dir = config_.data_dir / run_id;
+  const VerifyReport report = verify_provenance(dir / "provenance.elp");
+  EXPECT_TRUE(report.ok && report.sealed) << report.error;
+  EXPECT_TRUE(std::filesystem::exists(dir / "run.nxs"));
+  const json s = admin({{"cmd", "status"}});
+  EXPECT_EQ(s["last_run"]["state"], "completed") << s["last_run"].dump(2);
+  EXPECT_EQ(s["last_run"]["frames_stored"], 20);
+}
+
+}  // namespace
+}  // namespace edgeloop
