@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "edgeloop/core/spelling.hpp"
 #include "edgeloop/pipeline/apt/mass_spectrum_binning.hpp"
 
 namespace edgeloop {
@@ -62,21 +63,6 @@ std::uint64_t integer(const std::string& key, const nlohmann::json& value, std::
                   value.dump());
   }
   return v;
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0U : 1U)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 }  // namespace
@@ -171,16 +157,11 @@ AptRangingParameters parse_apt_ranging_parameters(const nlohmann::json& paramete
   for (const auto& [key, value] : parameters.items()) {
     const auto setter = setters.find(key);
     if (setter == setters.end()) {
-      std::string hint;
-      std::size_t best = 3;
-      for (const auto& [known, unused] : setters) {
-        const std::size_t d = edit_distance(key, known);
-        if (d < best && d < std::min(key.size(), known.size())) {
-          best = d;
-          hint = "; did you mean '" + known + "'?";
-        }
-      }
-      throw std::invalid_argument("apt_ranging: unknown parameter '" + key + "'" + hint);
+      std::vector<std::string_view> known;
+      for (const auto& entry : setters) known.push_back(entry.first);
+      const auto hint = closest_name(key, known);
+      throw std::invalid_argument("apt_ranging: unknown parameter '" + key + "'" +
+                                  (hint ? "; did you mean '" + *hint + "'?" : std::string()));
     }
     setter->second(key, value);
   }

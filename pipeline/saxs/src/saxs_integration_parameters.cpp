@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "edgeloop/core/sha256.hpp"
+#include "edgeloop/core/spelling.hpp"
 
 namespace edgeloop::saxs {
 namespace {
@@ -49,35 +50,11 @@ constexpr std::array<std::string_view, 11> kInlineGeometry = {
   throw std::invalid_argument(std::string(kPrefix) + std::string(what));
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 void reject_unknown(const nlohmann::json& parameters) {
   for (const auto& [key, value] : parameters.items()) {
     if (std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end()) continue;
     std::string message = "unknown parameter '" + key + "'";
-    std::size_t best = 3;  // farther than this is no hint, only noise
-    std::string_view hint;
-    for (const std::string_view candidate : kKeys) {
-      const std::size_t d = edit_distance(key, candidate);
-      if (d < best) {
-        best = d;
-        hint = candidate;
-      }
-    }
-    if (!hint.empty()) message += " (did you mean '" + std::string(hint) + "'?)";
+    if (const auto hint = closest_name(key, kKeys)) message += " (did you mean '" + *hint + "'?)";
     fail(message);
   }
 }

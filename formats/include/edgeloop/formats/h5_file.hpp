@@ -48,9 +48,24 @@ concept Element = std::is_same_v<T, double> || std::is_same_v<T, float> ||
     std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::uint32_t> ||
     std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint64_t>;
 
+// The HDF5 type in memory (and in the file) of an element type.
+template <Element T>
+hid_t native_type() {
+  if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
+  if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
+  if constexpr (std::is_same_v<T, std::int8_t>) return H5T_NATIVE_INT8;
+  if constexpr (std::is_same_v<T, std::uint8_t>) return H5T_NATIVE_UINT8;
+  if constexpr (std::is_same_v<T, std::int16_t>) return H5T_NATIVE_INT16;
+  if constexpr (std::is_same_v<T, std::uint16_t>) return H5T_NATIVE_UINT16;
+  if constexpr (std::is_same_v<T, std::int32_t>) return H5T_NATIVE_INT32;
+  if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_NATIVE_UINT32;
+  if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
+  if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_NATIVE_UINT64;
+}
+
 // An HDF5 file opened for writing (created, truncating any old one) or for reading. Object
 // paths are absolute ("/truth/phase_map"); writers create the missing parent groups.
-// Not thread-safe (neither is Debian's HDF5 build).
+// One object is used by one thread at a time (Debian's HDF5 itself is built thread-safe).
 class File {
  public:
   static File create(const std::filesystem::path& path);
