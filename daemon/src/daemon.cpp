@@ -718,7 +718,10 @@ void Daemon::run() {
         {s.data.handle(), 0, ZMQ_POLLIN, 0},
     };
     if (s.stream2) items.push_back({s.stream2->handle(), 0, ZMQ_POLLIN, 0});
-    zmq::poll(items.data(), read_data ? items.size() : 2, std::chrono::milliseconds(10));
+    // While the data sockets are left unread nothing on the sockets says when the worker has
+    // made room, so look again soon: a 10 ms nap here starves the whole pipeline.
+    zmq::poll(items.data(), read_data ? items.size() : 2,
+              std::chrono::milliseconds(read_data ? 10 : 1));
     for (int i = 0; i < 256 && (items[0].revents & ZMQ_POLLIN); ++i) {
       auto parts = receive_multipart(s.commands);
       if (parts.empty()) break;

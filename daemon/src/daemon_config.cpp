@@ -164,7 +164,7 @@ DaemonConfig load_daemon_config(const ConfigTable& table) {
   c.storage.flush_interval =
       storage.get_duration_ms("flush_ms", milliseconds(250), milliseconds(1), milliseconds(60000));
   c.storage.pool_slots = static_cast<std::size_t>(storage.get_int("pool_slots", 64, 1, 1 << 16));
-  c.storage.pool_slot_bytes = static_cast<std::size_t>(storage.get_int("pool_slot_mb", 4, 1, 1024))
+  c.storage.pool_slot_bytes = static_cast<std::size_t>(storage.get_int("pool_slot_mb", 8, 1, 1024))
                               << 20;
 
   const ConfigTable stream2 = ingest.table_or_empty("stream2");

@@ -23,6 +23,8 @@ void JobStatusQueue::push(JobStatus status) {
 
 std::optional<JobStatus> JobStatusQueue::pop(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
+  // A zero timeout only looks: libstdc++'s wait_for would still sleep in a futex call.
+  if (items_.empty() && timeout.count() <= 0) return std::nullopt;
   if (!ready_.wait_for(lock, timeout, [&] { return !items_.empty(); })) return std::nullopt;
   JobStatus status = std::move(items_.front());
   items_.pop_front();

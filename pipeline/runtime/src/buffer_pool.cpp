@@ -17,9 +17,12 @@ constexpr std::size_t kAlignment = 64;
 struct PooledBuffer::Slots {
   Slots(std::size_t count, std::size_t bytes)
       : slot_bytes((bytes + kAlignment - 1) / kAlignment * kAlignment) {
-    storage.resize(slot_bytes * count + kAlignment);
-    void* p = storage.data();
-    std::size_t space = storage.size();
+    // Not zero-filled: pages are touched only when a slot is first used, so a generous pool
+    // costs address space, not memory.
+    const std::size_t bytes_total = slot_bytes * count + kAlignment;
+    storage = std::make_unique_for_overwrite<std::byte[]>(bytes_total);
+    void* p = storage.get();
+    std::size_t space = bytes_total;
     base = static_cast<std::byte*>(std::align(kAlignment, slot_bytes * count, p, space));
     free_list.reserve(count);
     for (std::size_t i = count; i > 0; --i) free_list.push_back(i - 1);
@@ -36,7 +39,7 @@ struct PooledBuffer::Slots {
 
   const std::size_t slot_bytes;
   std::size_t total = 0;
-  std::vector<std::byte> storage;  // over-allocated by one alignment step
+  std::unique_ptr<std::byte[]> storage;  // over-allocated by one alignment step
   std::byte* base = nullptr;
   mutable std::mutex mutex;
   std::condition_variable freed;

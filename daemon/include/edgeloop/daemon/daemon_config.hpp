@@ -54,7 +54,7 @@ struct StorageConfig {
   std::size_t queue_capacity = 64;                     // frames waiting for the writer
   std::chrono::milliseconds flush_interval{250};       // how stale a SWMR reader's view can be
   std::size_t pool_slots = 64;                         // pooled buffers for decoded/encoded frames
-  std::size_t pool_slot_bytes = 4u << 20;              // larger frames use the heap (counted)
+  std::size_t pool_slot_bytes = 8u << 20;  // a 4 MiB frame's worst-case chunk fits; larger: heap
 };
 
 // [ingest.stream2]: a DECTRIS SIMPLON stream2 detector; each series becomes a run.

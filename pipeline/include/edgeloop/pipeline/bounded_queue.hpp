@@ -60,6 +60,8 @@ class BoundedQueue {
 
   std::optional<T> pop_for(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
+    // A zero timeout only looks: libstdc++'s wait_for would still sleep in a futex call.
+    if (items_.empty() && timeout.count() <= 0) return std::nullopt;
     if (!not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); })) {
       return std::nullopt;
     }
