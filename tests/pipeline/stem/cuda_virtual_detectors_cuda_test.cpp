@@ -23,7 +23,7 @@
 namespace edgeloop {
 namespace {
 
-using testing::for_each_stem_dtype;
+using testing::for_each_dtype;
 using testing::image_frame;
 using testing::random_pixels;
 
@@ -81,7 +81,7 @@ TEST_F(CudaVirtualDetectorsTest, BatchesMatchKokkosBitForBit) {
   for (const auto& [shape, g] : cases) {
     KokkosVirtualDetectors cpu(VirtualDetectorTable(g, shape[0], shape[1]));
     CudaVirtualDetectors gpu(VirtualDetectorTable(g, shape[0], shape[1]));
-    for_each_stem_dtype([&](auto type, wire::DType dtype) {
+    for_each_dtype([&](auto type, wire::DType dtype) {
       using T = typename decltype(type)::type;
       SCOPED_TRACE(::testing::Message()
                    << wire::EnumNameDType(dtype) << " " << shape[0] << "x" << shape[1]);

@@ -24,7 +24,7 @@ namespace {
 
 using testing::count_pixels;
 using testing::Doubled;
-using testing::for_each_stem_dtype;
+using testing::for_each_dtype;
 using testing::pattern;
 using testing::random_pixels;
 using testing::reference_signals;
@@ -81,7 +81,7 @@ void expect_same(const VirtualDetectorSignals& a, const VirtualDetectorSignals& 
 // the disc's symmetry puts its centre of mass exactly on the centre. Small values keep float
 // sums exact too.
 TEST_F(KokkosVirtualDetectorsTest, UniformDiscGivesPixelCountsTimesValue) {
-  for_each_stem_dtype([](auto type, wire::DType dtype) {
+  for_each_dtype([](auto type, wire::DType dtype) {
     using T = typename decltype(type)::type;
     SCOPED_TRACE(wire::EnumNameDType(dtype));
     const T v = T{7};
@@ -104,7 +104,7 @@ TEST_F(KokkosVirtualDetectorsTest, UniformDiscGivesPixelCountsTimesValue) {
 }
 
 TEST_F(KokkosVirtualDetectorsTest, DiscInsideBfIsAllBrightField) {
-  for_each_stem_dtype([](auto type, wire::DType dtype) {
+  for_each_dtype([](auto type, wire::DType dtype) {
     using T = typename decltype(type)::type;
     SCOPED_TRACE(wire::EnumNameDType(dtype));
     const auto pixels =
@@ -117,7 +117,7 @@ TEST_F(KokkosVirtualDetectorsTest, DiscInsideBfIsAllBrightField) {
 }
 
 TEST_F(KokkosVirtualDetectorsTest, RingInsideAnnulusIsAllDarkField) {
-  for_each_stem_dtype([](auto type, wire::DType dtype) {
+  for_each_dtype([](auto type, wire::DType dtype) {
     using T = typename decltype(type)::type;
     SCOPED_TRACE(wire::EnumNameDType(dtype));
     const auto pixels = pattern<T>(kSide, kSide, kCentre, T{100}, [](std::int64_t r4) {
@@ -135,7 +135,7 @@ TEST_F(KokkosVirtualDetectorsTest, RingInsideAnnulusIsAllDarkField) {
 // A disc shifted by whole pixels has its centre of mass exactly there, whether the COM sees the
 // whole frame or a window that holds the whole disc.
 TEST_F(KokkosVirtualDetectorsTest, ShiftedDiscHasExactCentreOfMass) {
-  for_each_stem_dtype([](auto type, wire::DType dtype) {
+  for_each_dtype([](auto type, wire::DType dtype) {
     using T = typename decltype(type)::type;
     SCOPED_TRACE(wire::EnumNameDType(dtype));
     for (const auto& [dx, dy] : {std::pair{3, -2}, std::pair{-7, 5}, std::pair{0, 11}}) {
@@ -166,7 +166,7 @@ TEST_F(KokkosVirtualDetectorsTest, ComRadiusIgnoresIntensityOutsideIt) {
 }
 
 TEST_F(KokkosVirtualDetectorsTest, EmptyFrameIsAllZero) {
-  for_each_stem_dtype([](auto type, wire::DType dtype) {
+  for_each_dtype([](auto type, wire::DType dtype) {
     using T = typename decltype(type)::type;
     const std::vector<T> pixels(std::size_t{kSide} * kSide, T{0});
     const auto s = run(centred(10, 12, 40), pixels, dtype);
@@ -189,7 +189,7 @@ TEST_F(KokkosVirtualDetectorsTest, MatchesReferenceOnRandomFrames) {
       {{17, 5}, {2, 8, 1, 1.5, 3, 0}},
   };
   for (const auto& [shape, g] : cases) {
-    for_each_stem_dtype([&](auto type, wire::DType dtype) {
+    for_each_dtype([&](auto type, wire::DType dtype) {
       using T = typename decltype(type)::type;
       SCOPED_TRACE(::testing::Message()
                    << wire::EnumNameDType(dtype) << " " << shape[0] << "x" << shape[1]);
@@ -213,7 +213,7 @@ TEST_F(KokkosVirtualDetectorsTest, SaturatedU32FrameIsExact) {
 TEST_F(KokkosVirtualDetectorsTest, BatchEqualsFrameByFrameAndMisalignmentIsHarmless) {
   std::mt19937_64 rng(99);
   const auto g = VirtualDetectorGeometry{60.0, 66.5, 14, 20, 60, 0};
-  for_each_stem_dtype([&](auto type, wire::DType dtype) {
+  for_each_dtype([&](auto type, wire::DType dtype) {
     using T = typename decltype(type)::type;
     SCOPED_TRACE(wire::EnumNameDType(dtype));
     KokkosVirtualDetectors k(VirtualDetectorTable(g, 128, 128));

@@ -18,19 +18,9 @@
 #include "edgeloop/pipeline/frame.hpp"
 #include "edgeloop/pipeline/stem/virtual_detector_geometry.hpp"
 #include "edgeloop/pipeline/stem/virtual_detector_signals.hpp"
+#include "frame_test_data.hpp"
 
 namespace edgeloop::testing {
-
-// Calls fn(std::type_identity<T>{}, dtype) for every element type on the wire.
-template <typename Fn>
-void for_each_stem_dtype(Fn&& fn) {
-  fn(std::type_identity<std::uint8_t>{}, wire::DType::U8);
-  fn(std::type_identity<std::uint16_t>{}, wire::DType::U16);
-  fn(std::type_identity<std::uint32_t>{}, wire::DType::U32);
-  fn(std::type_identity<std::int32_t>{}, wire::DType::I32);
-  fn(std::type_identity<float>{}, wire::DType::F32);
-  fn(std::type_identity<double>{}, wire::DType::F64);
-}
 
 // Pixels of a frame, optionally placed one byte off alignment as a payload in a message may be.
 class BytePayload final : public PayloadOwner {
@@ -96,22 +86,6 @@ std::size_t count_pixels(std::uint32_t rows, std::uint32_t cols, Doubled at, Kee
     for (std::uint32_t c = 0; c < cols; ++c) n += keep(at.r4(r, c)) ? 1U : 0U;
   }
   return n;
-}
-
-// Integers over a range that stresses the 64-bit sums (all of it for 8 and 16 bits, a
-// detector-like upper part for 32 bits, negative values included for i32); floats like counts.
-template <typename T>
-std::vector<T> random_pixels(std::size_t count, std::mt19937_64& rng) {
-  std::vector<T> values(count);
-  if constexpr (std::is_floating_point_v<T>) {
-    std::uniform_real_distribution<T> dist(T{0}, T{1000});
-    for (T& v : values) v = dist(rng);
-  } else {
-    std::uniform_int_distribution<std::int64_t> dist(std::numeric_limits<T>::min(),
-                                                     std::numeric_limits<T>::max());
-    for (T& v : values) v = static_cast<T>(dist(rng));
-  }
-  return values;
 }
 
 // The specification, pixel by pixel with a radius test, independent of the table and kernels:
