@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "cuda_against_kokkos_suite.hpp"
 #include "edgeloop/pipeline/frame_sum_kernel.hpp"
 #include "edgeloop/pipeline/kokkos_runtime.hpp"
 #include "frame_test_data.hpp"
@@ -21,20 +22,7 @@ namespace {
 using testing::for_each_dtype;
 using testing::random_pixels;
 
-// The Kokkos backend is the reference here, so the suite owns the process's Kokkos runtime;
-// one suite only, because Kokkos cannot be initialised again once finalised.
-class FrameSumCuda : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { runtime_ = std::make_unique<KokkosRuntime>(); }
-  static void TearDownTestSuite() { runtime_.reset(); }
-
-  void SetUp() override {
-    if (!cuda_device_available()) GTEST_SKIP() << cuda_unavailable_reason();
-  }
-
- private:
-  static inline std::unique_ptr<KokkosRuntime> runtime_;
-};
+class FrameSumCuda : public testing::CudaAgainstKokkosSuite {};
 
 // Integer sums are exact on both backends, so any difference at all is a bug; float sums
 // differ only by summation order.

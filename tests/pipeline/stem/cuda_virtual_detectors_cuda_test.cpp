@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "cuda_against_kokkos_suite.hpp"
 #include "edgeloop/pipeline/frame_sum_kernel.hpp"
 #include "edgeloop/pipeline/kokkos_runtime.hpp"
 #include "edgeloop/pipeline/stem/kokkos_virtual_detectors.hpp"
@@ -27,20 +28,7 @@ using testing::for_each_dtype;
 using testing::image_frame;
 using testing::random_pixels;
 
-// The Kokkos backend is the reference, so the suite owns the process's Kokkos runtime; one
-// suite only, because Kokkos cannot be initialised again once finalised.
-class CudaVirtualDetectorsTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { runtime_ = std::make_unique<KokkosRuntime>(); }
-  static void TearDownTestSuite() { runtime_.reset(); }
-
-  void SetUp() override {
-    if (!cuda_device_available()) GTEST_SKIP() << cuda_unavailable_reason();
-  }
-
- private:
-  static inline std::unique_ptr<KokkosRuntime> runtime_;
-};
+class CudaVirtualDetectorsTest : public testing::CudaAgainstKokkosSuite {};
 
 // Integer results are exact on both backends, so any difference in any bit is a bug; float
 // results differ by summation order only.
