@@ -63,7 +63,6 @@ ScanRun::ScanRun(ScanRunSetup setup, Counters& counters, spdlog::logger& log)
       plan_(std::move(setup.plan)),
       plan_json_(plan_->to_json()),
       shared_(open_run(setup, plan_json_)),
-      directory_(shared_->directory),
       tracker_(shared_->id, setup.command_timings),
       external_(setup.external),
       instrument_identity_(std::move(setup.instrument_identity)),

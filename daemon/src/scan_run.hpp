@@ -66,7 +66,7 @@ class ScanRun {
 
   const Uuid& id() const { return shared_->id; }
   const std::shared_ptr<RunShared>& shared() const { return shared_; }
-  const std::filesystem::path& directory() const { return directory_; }
+  const std::filesystem::path& directory() const { return shared_->directory; }
   const std::string& instrument_identity() const { return instrument_identity_; }
   const std::string& instrument_name() const { return instrument_name_; }
 
@@ -124,7 +124,6 @@ class ScanRun {
   std::shared_ptr<RunPlan> plan_;
   nlohmann::json plan_json_;
   std::shared_ptr<RunShared> shared_;
-  std::filesystem::path directory_;
   CommandTracker tracker_;
   bool external_;
   bool series_ended_ = false;
