@@ -49,6 +49,13 @@ add_library(edgeloop::kokkos ALIAS edgeloop_kokkos)
 target_include_directories(edgeloop_kokkos SYSTEM INTERFACE ${EDGELOOP_KOKKOS_INCLUDE_DIR})
 target_link_libraries(edgeloop_kokkos INTERFACE trilinos_kokkoscore)
 
+# LibTorch 1.13 (CPU). Only the libraries holding models link it; their headers are slow, so
+# `#include <torch/...>` stays inside a few .cpp files and public headers forward-declare.
+find_package(Torch REQUIRED CONFIG)
+add_library(edgeloop_torch INTERFACE)
+add_library(edgeloop::torch ALIAS edgeloop_torch)
+target_link_libraries(edgeloop_torch INTERFACE ${TORCH_LIBRARIES})
+
 if(EDGELOOP_BUILD_TESTS)
   find_package(GTest REQUIRED CONFIG)
   find_program(EDGELOOP_DEBIAN_PYTHON /usr/bin/python3 NO_DEFAULT_PATH)

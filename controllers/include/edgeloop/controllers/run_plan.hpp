@@ -1,11 +1,13 @@
 // What a run asks of its instrument, step by step: the commands to send and the frames each
-// one promises. A plan is fixed when the run starts (adaptive controllers come later and
-// implement the same interface); the run owns delivery, acks and bookkeeping.
+// one promises. A fixed plan knows every step when the run starts; an adaptive one (Bayesian
+// loop, learned scan policy) is told what each frame measured and decides from that. The run
+// owns delivery, acks and bookkeeping.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +25,20 @@ struct PlanStep {
   std::int64_t scan_index = -1;  // the plan point its frames belong to
   std::uint64_t frames = 0;      // frames its Done ack promises
   bool opens_stream = false;     // frames flow until the plan closes the stream (APT)
+  // Set when an adaptive plan chose this step: the decision's inputs (hashes), model state
+  // hash, hyperparameters, RNG seed, acquisition value and the alternatives it rejected. The
+  // run records it as a Decision linked to the command, its ack and the frames it causes.
+  nlohmann::json decision{};
+};
+
+// What the pipeline made of one frame of the run, fed back to an adaptive plan.
+struct PlanObservation {
+  std::int64_t scan_index = -1;
+  std::uint64_t command_seq = 0;   // the command that caused the frame
+  std::vector<double> position{};  // the frame's scan position as the instrument sent it
+  std::string payload_sha256{};    // the frame's provenance identity
+  // Product name (as the stage publishes it, e.g. "bf", "intensity") to its values.
+  std::map<std::string, std::vector<double>> products{};
 };
 
 // How far the run has got, for plans whose next step depends on it.
@@ -46,6 +62,12 @@ class RunPlan {
   virtual std::vector<double> point_coordinates(std::int64_t scan_index) const = 0;
   // The plan as its RunStarted record and status show it.
   virtual nlohmann::json to_json() const = 0;
+  // An adaptive plan learns what a frame measured; fixed plans ignore it. Called on the I/O
+  // thread, in the order frames were processed.
+  virtual void observe(const PlanObservation& /*observation*/) {}
+  // Product names the plan wants in its observations; empty for fixed plans, so the pipeline
+  // does not copy results nobody reads.
+  virtual std::vector<std::string> observed_products() const { return {}; }
 };
 
 // 4D-STEM: every probe position of an nx-by-ny grid, one frame each.
