@@ -31,6 +31,7 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
 # Compression (bitshuffle+LZ4 chunks), CBOR (DECTRIS stream2) and SHA-256 with the CPU's SHA
 # extensions (OpenSSL's libcrypto; libsodium's portable code is 4x slower).
 pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4>=1.9)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd>=1.4)  # zstd chunks (HDF5 filter 32015)
 pkg_check_modules(CBOR REQUIRED IMPORTED_TARGET libcbor>=0.8)
 pkg_check_modules(CRYPTO REQUIRED IMPORTED_TARGET libcrypto>=3.0)
 

@@ -1,6 +1,8 @@
 #include "storage_worker.hpp"
 
 #include <exception>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "edgeloop/core/clock.hpp"
@@ -21,6 +23,22 @@ storage::ApplicationDefinition definition_for(wire::Modality modality) {
       return storage::ApplicationDefinition::NXapm;
     default:
       return storage::ApplicationDefinition::NXem;
+  }
+}
+
+// The file's chunk format for a wire codec. Lz4 (the HDF5 LZ4 filter's framing) is what some
+// detectors send, not a format edgeloop stores: decoding it and storing bslz4 is smaller.
+storage::ChunkCodec chunk_codec(wire::Codec codec) {
+  switch (codec) {
+    case wire::Codec::Raw:
+      return storage::ChunkCodec::Raw;
+    case wire::Codec::BitshuffleLz4:
+      return storage::ChunkCodec::BitshuffleLz4;
+    case wire::Codec::Zstd:
+      return storage::ChunkCodec::Zstd;
+    default:
+      throw std::invalid_argument(std::string("raw frames cannot be stored as ") +
+                                  wire::EnumNameCodec(codec));
   }
 }
 }  // namespace
@@ -110,12 +128,13 @@ void StorageWorker::open(const StoreFrame& first) {
       throw std::invalid_argument("only 2-D frames are stored; this stream's are " +
                                   std::to_string(meta.shape.size()) + "-D");
     }
+    const auto per_stream = options_.stream_codecs.find(meta.stream);
+    codec_ = per_stream != options_.stream_codecs.end() ? per_stream->second : options_.raw_codec;
     spec.images = storage::ImageLayout{.dtype = meta.dtype,
                                        .rows = meta.shape[0],
                                        .cols = meta.shape[1],
-                                       .codec = options_.raw_codec == wire::Codec::Raw
-                                                    ? storage::ChunkCodec::Raw
-                                                    : storage::ChunkCodec::BitshuffleLz4};
+                                       .codec = chunk_codec(codec_),
+                                       .zstd_level = options_.zstd_level};
   }
   writer_.emplace(spec);
   last_flush_ns_ = monotonic_ns();
@@ -144,7 +163,7 @@ void StorageWorker::store(StoreFrame& item) {
   EncodedChunk chunk;
   try {
     if (item.frame.meta.kind == FrameKind::Image) {
-      chunk = encode_frame_chunk(item.frame, options_.raw_codec, pool_, kPoolWait);
+      chunk = encode_frame_chunk(item.frame, codec_, pool_, kPoolWait, options_.zstd_level);
     }
   } catch (const std::exception& e) {
     skip(r, item.frame.meta, e);

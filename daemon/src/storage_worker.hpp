@@ -8,8 +8,10 @@
 #include <spdlog/logger.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "edgeloop/core/counters.hpp"
 #include "edgeloop/pipeline/bounded_queue.hpp"
@@ -20,9 +22,14 @@
 namespace edgeloop {
 
 struct StorageWorkerOptions {
+  // How raw frames are stored: BitshuffleLz4, Zstd or Raw ([storage] raw_codec).
   wire::Codec raw_codec = wire::Codec::BitshuffleLz4;
   std::chrono::milliseconds flush_interval{250};
   std::string program_version;
+  // Streams stored with another codec than raw_codec ([streams."<name>"] codec); a run's file
+  // takes the codec of the stream of its first frame.
+  std::map<std::string, wire::Codec> stream_codecs{};
+  int zstd_level = 3;  // for Zstd chunks
 };
 
 class StorageWorker {
@@ -47,6 +54,7 @@ class StorageWorker {
   StorageWorkerOptions options_;
   std::shared_ptr<RunShared> run_;  // the run the writer belongs to
   std::optional<storage::NexusRunWriter> writer_;
+  wire::Codec codec_ = wire::Codec::BitshuffleLz4;  // of the open writer's raw frames
   bool failed_ = false;  // the run's file stopped accepting rows; the run goes on without it
   std::int64_t last_flush_ns_ = 0;
 };

@@ -7,6 +7,7 @@
 #include "edgeloop/core/dtype.hpp"
 #include "edgeloop/formats/bitshuffle_lz4.hpp"
 #include "edgeloop/formats/lz4_hdf5.hpp"
+#include "edgeloop/formats/zstd_hdf5.hpp"
 
 namespace edgeloop {
 
@@ -76,6 +77,14 @@ bool decode_frame_pixels(Frame& frame, BufferPool& pool, std::chrono::millisecon
           " bytes, the header promises " + std::to_string(meta.uncompressed_size));
     }
     formats::lz4_hdf5_decompress(in, out.data);
+  } else if (meta.codec == wire::Codec::Zstd) {
+    // One zstd frame, as the HDF5 zstd filter (32015) stores a chunk.
+    if (formats::zstd_hdf5_uncompressed_size(in) != meta.uncompressed_size) {
+      throw std::runtime_error(
+          "zstd frame holds " + std::to_string(formats::zstd_hdf5_uncompressed_size(in)) +
+          " bytes, the header promises " + std::to_string(meta.uncompressed_size));
+    }
+    formats::zstd_hdf5_decompress(in, out.data);
   } else {
     throw std::runtime_error(std::string("cannot decode codec ") + wire::EnumNameCodec(meta.codec));
   }
@@ -85,13 +94,19 @@ bool decode_frame_pixels(Frame& frame, BufferPool& pool, std::chrono::millisecon
 }
 
 EncodedChunk encode_frame_chunk(const Frame& frame, wire::Codec codec, BufferPool& pool,
-                                std::chrono::milliseconds wait) {
+                                std::chrono::milliseconds wait, int zstd_level) {
   if (codec == frame.meta.codec) return {frame.bytes(), nullptr};
   const auto pixels = frame.pixels();
   if (pixels.size() != frame.meta.uncompressed_size) {
     throw std::runtime_error("frame has no decoded pixels to store");
   }
   if (codec == wire::Codec::Raw) return {pixels, nullptr};
+  if (codec == wire::Codec::Zstd) {
+    Scratch out = scratch(pool, formats::zstd_hdf5_max_compressed_size(pixels.size()), wait);
+    out.shrink(formats::zstd_hdf5_compress(pixels, out.data, zstd_level));
+    const std::span<const std::byte> bytes = out.data;
+    return {bytes, std::move(out.owner)};
+  }
   if (codec != wire::Codec::BitshuffleLz4) {
     throw std::runtime_error(std::string("cannot store frames as ") + wire::EnumNameCodec(codec));
   }

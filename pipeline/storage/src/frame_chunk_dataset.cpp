@@ -7,6 +7,7 @@
 
 #include "edgeloop/core/dtype.hpp"
 #include "edgeloop/formats/bitshuffle_lz4.hpp"
+#include "edgeloop/formats/zstd_hdf5.hpp"
 
 namespace edgeloop::storage::detail {
 namespace {
@@ -72,6 +73,15 @@ FrameChunkDataset FrameChunkDataset::create(const NexusNode& parent, std::string
                       cd_values.data()) < 0) {
       parent.fail("declare the bitshuffle filter on", parent.child_path(name));
     }
+  } else if (layout.codec == ChunkCodec::Zstd) {
+    // Declared as filter 32015 so h5py + a zstd filter (PyPI's hdf5plugin) can read the
+    // chunks; registered for the same reasons as bitshuffle's above.
+    formats::register_zstd_hdf5_filter();
+    const std::vector<unsigned> cd_values = formats::zstd_hdf5_cd_values(layout.zstd_level);
+    if (H5Pset_filter(dcpl.get(), formats::kZstdFilterId, H5Z_FLAG_OPTIONAL, cd_values.size(),
+                      cd_values.data()) < 0) {
+      parent.fail("declare the zstd filter on", parent.child_path(name));
+    }
   }
   NexusNode node = parent.create_dataset(name, type, shape, max_shape, dcpl.get());
   return {std::move(node), layout, frame_bytes};
@@ -82,6 +92,21 @@ void FrameChunkDataset::check(std::span<const std::byte> chunk) const {
     if (chunk.size() != frame_bytes_) {
       throw std::invalid_argument(fmt::format("{}: a raw frame chunk must have {} bytes, not {}",
                                               node_.path(), frame_bytes_, chunk.size()));
+    }
+    return;
+  }
+  if (layout_.codec == ChunkCodec::Zstd) {
+    // The frame header records the content size; anything else is not a frame of this run.
+    std::uint64_t announced = 0;
+    try {
+      announced = formats::zstd_hdf5_uncompressed_size(chunk);
+    } catch (const formats::ZstdHdf5Error& e) {
+      throw std::invalid_argument(fmt::format("{}: {}", node_.path(), e.what()));
+    }
+    if (announced != frame_bytes_) {
+      throw std::invalid_argument(
+          fmt::format("{}: the zstd chunk decodes to {} bytes, a frame has {}", node_.path(),
+                      announced, frame_bytes_));
     }
     return;
   }

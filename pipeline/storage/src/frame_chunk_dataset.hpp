@@ -1,6 +1,7 @@
 // The raw frames of an image run: a [frames, rows, cols] dataset with one HDF5 chunk per frame,
 // filled by direct chunk writes of chunks the caller already encoded (bitshuffle+LZ4 for the
-// filter 32008, or raw pixels), so storing a frame never re-encodes it.
+// filter 32008, zstd for the filter 32015, or raw pixels), so storing a frame never re-encodes
+// it.
 #pragma once
 
 #include <hdf5.h>

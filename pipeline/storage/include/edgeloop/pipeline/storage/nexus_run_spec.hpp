@@ -22,8 +22,9 @@ namespace edgeloop::storage {
 enum class ApplicationDefinition : std::uint8_t { NXem, NXsas, NXapm };
 
 // How raw-frame chunks arrive at append_frame: bitshuffle+LZ4 in the HDF5 filter 32008 chunk
-// format (formats::bslz4_compress output), or the raw little-endian pixels.
-enum class ChunkCodec : std::uint8_t { BitshuffleLz4, Raw };
+// format (formats::bslz4_compress output), the raw little-endian pixels, or one zstd frame in
+// the HDF5 filter 32015 chunk format (formats::zstd_hdf5_compress output).
+enum class ChunkCodec : std::uint8_t { BitshuffleLz4, Raw, Zstd };
 
 struct RunInfo {
   Uuid run_id;
@@ -48,6 +49,9 @@ struct ImageLayout {
   std::uint32_t rows = 0;
   std::uint32_t cols = 0;
   ChunkCodec codec = ChunkCodec::BitshuffleLz4;
+  // Zstd only: the level the chunks were written at, recorded in the filter's cd_values (readers
+  // do not need it).
+  int zstd_level = 3;
   // Width of the scan_position column; shorter positions are padded with NaN, longer ones cut.
   std::size_t scan_axes = 2;
 };
