@@ -45,9 +45,9 @@ std::variant<Frame, WireError> decode_native_frame(std::span<const std::byte> he
   // Pre-compressed frames (as DECTRIS detectors send them) are taken in the formats the
   // daemon can both decode for its stages and store as they are.
   if (meta.codec != wire::Codec::Raw && meta.codec != wire::Codec::BitshuffleLz4 &&
-      meta.codec != wire::Codec::Lz4) {
+      meta.codec != wire::Codec::Lz4 && meta.codec != wire::Codec::Zstd) {
     return refuse("unsupported_codec",
-                  std::string("codec ") + wire::EnumNameCodec(meta.codec) + " is not accepted");
+                  "codec " + std::to_string(static_cast<int>(meta.codec)) + " is not accepted");
   }
 
   if (h.shape() == nullptr || h.shape()->size() == 0 || h.shape()->size() > limits.max_rank) {

@@ -136,8 +136,10 @@ TEST(NativeFrameDecoder, RefusesEachKindOfBadHeader) {
   f.dtype = wire::DType::Unknown;
   EXPECT_EQ(decode_with(f, ok_size), "bad_field");
   f = valid_fields();
-  f.codec = wire::Codec::Zstd;
+  f.codec = static_cast<wire::Codec>(9);  // a codec from a newer schema
   EXPECT_EQ(decode_with(f, ok_size), "unsupported_codec");
+  f.codec = wire::Codec::Zstd;  // decoded by the runtime's frame codec, stored as it came
+  EXPECT_EQ(decode_with(f, 1000), "accepted");
   f = valid_fields();
   f.shape = {};
   EXPECT_EQ(decode_with(f, ok_size), "bad_shape");
