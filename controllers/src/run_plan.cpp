@@ -133,6 +133,13 @@ class StreamPlan final : public RunPlan {
     }
   }
   bool done() const override { return step_ >= 4; }
+  // A stream that never opened has nothing to close: without this the run would wait for
+  // chunks that cannot come.
+  void refused(const PlanRefusal& refusal) override {
+    if (refusal.actuator == "pause" && !refusal.target.empty() && refusal.target.front() == 0.0) {
+      step_ = 4;
+    }
+  }
   // Chunks already on their way when the stream closes are still taken.
   std::uint64_t max_frames() const override { return chunks_ + kLateChunks; }
   std::uint64_t planned_frames() const override { return chunks_; }

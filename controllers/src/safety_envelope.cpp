@@ -30,9 +30,10 @@ SafetyEnvelope::SafetyEnvelope(std::map<std::string, ActuatorLimits> limits,
       }
     }
     if ((l.max_step && !(*l.max_step > 0.0)) || (l.max_rate_per_s && !(*l.max_rate_per_s > 0.0)) ||
-        !(l.dose_per_unit >= 0.0)) {
-      throw std::invalid_argument("actuator '" + name +
-                                  "': max_step and max_rate must be > 0, dose_per_unit >= 0");
+        !(l.dose_per_unit >= 0.0) || !(l.dose_per_command >= 0.0)) {
+      throw std::invalid_argument(
+          "actuator '" + name +
+          "': max_step and max_rate must be > 0, dose_per_unit and dose_per_command >= 0");
     }
   }
   if (dose_budget_ && !(*dose_budget_ >= 0.0)) {
@@ -40,9 +41,8 @@ SafetyEnvelope::SafetyEnvelope(std::map<std::string, ActuatorLimits> limits,
   }
 }
 
-EnvelopeDecision SafetyEnvelope::check(const std::string& actuator,
-                                       const std::vector<double>& target,
-                                       std::int64_t now_ns) const {
+EnvelopeDecision SafetyEnvelope::check_range(const std::string& actuator,
+                                             const std::vector<double>& target) const {
   const auto found = limits_.find(actuator);
   if (found == limits_.end()) {
     return refuse("unknown_actuator", "no limits configured for '" + actuator + "'");
@@ -61,6 +61,27 @@ EnvelopeDecision SafetyEnvelope::check(const std::string& actuator,
                                  std::to_string(bound(l.max, i)) + "]");
     }
   }
+  return {true, {}, {}};
+}
+
+const ActuatorLimits* SafetyEnvelope::limits(const std::string& actuator) const {
+  const auto found = limits_.find(actuator);
+  return found == limits_.end() ? nullptr : &found->second;
+}
+
+double SafetyEnvelope::dose_of(const std::string& actuator,
+                               const std::vector<double>& target) const {
+  const ActuatorLimits* l = limits(actuator);
+  if (l == nullptr || target.empty()) return 0.0;
+  return l->dose_per_command + l->dose_per_unit * std::abs(target.front());
+}
+
+EnvelopeDecision SafetyEnvelope::check(const std::string& actuator,
+                                       const std::vector<double>& target,
+                                       std::int64_t now_ns) const {
+  EnvelopeDecision shape = check_range(actuator, target);
+  if (!shape.allowed) return shape;
+  const ActuatorLimits& l = limits_.at(actuator);
   if (interlock_ && !l.allowed_during_interlock) {
     return refuse("interlock", "'" + actuator + "' may not move while an interlock is active");
   }
@@ -81,7 +102,7 @@ EnvelopeDecision SafetyEnvelope::check(const std::string& actuator,
       }
     }
   }
-  const double dose = l.dose_per_unit * std::abs(target.front());
+  const double dose = dose_of(actuator, target);
   if (dose_budget_ && dose > 0.0 && dose_spent_ + dose > *dose_budget_) {
     return refuse("dose", "dose " + std::to_string(dose) + " would exceed the budget (" +
                               std::to_string(dose_spent_) + " of " + std::to_string(*dose_budget_) +
@@ -95,12 +116,16 @@ EnvelopeDecision SafetyEnvelope::admit(const std::string& actuator,
   EnvelopeDecision decision = check(actuator, target, now_ns);
   if (!decision.allowed) return decision;
   positions_[actuator] = {target, now_ns};
-  dose_spent_ += limits_.at(actuator).dose_per_unit * std::abs(target.front());
+  dose_spent_ += dose_of(actuator, target);
   return decision;
 }
 
 void SafetyEnvelope::set_position(const std::string& actuator, std::vector<double> position,
                                   std::int64_t now_ns) {
+  // The time is that of the last change: a readback that repeats the known position (every
+  // heartbeat does) must not restart the clock the rate limit measures from.
+  auto it = positions_.find(actuator);
+  if (it != positions_.end() && it->second.value == position) return;
   positions_[actuator] = {std::move(position), now_ns};
 }
 

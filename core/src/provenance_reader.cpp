@@ -213,6 +213,10 @@ std::string_view record_kind_name(wire::RecordKind kind) {
       return "config";
     case wire::RecordKind::Note:
       return "note";
+    case wire::RecordKind::Refusal:
+      return "refusal";
+    case wire::RecordKind::Observation:
+      return "observation";
     default:
       return "unknown";
   }

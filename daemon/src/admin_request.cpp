@@ -138,18 +138,38 @@ void parse_start_run(const json& request, AdminRequest& out) {
     if (!it->is_string()) throw AdminError("start_run: 'modality' must be a string");
     out.modality = it->get<std::string>();
   }
-  const auto plan = request.find("plan");
-  if (out.modality == "4dstem") {
-    if (plan != request.end() && (!plan->is_string() || plan->get<std::string>() != "raster")) {
-      throw AdminError("start_run: a 4dstem 'plan' must be \"raster\"");
+  if (out.modality != "4dstem" && out.modality != "saxs" && out.modality != "apt") {
+    throw AdminError("start_run: 'modality' must be 4dstem, saxs or apt");
+  }
+  if (const auto plan = request.find("plan"); plan != request.end()) {
+    if (!plan->is_string() || plan->get<std::string>().empty() ||
+        plan->get<std::string>().size() > 64) {
+      throw AdminError("start_run: 'plan' must be a plan's name");
     }
-    reject_unknown_fields(request, "start_run",
-                          {"modality", "plan", "nx", "ny", "instrument", "title"});
-    out.nx = grid_size(request, "nx");
-    out.ny = grid_size(request, "ny");
-  } else if (out.modality == "saxs") {
-    reject_unknown_fields(request, "start_run",
-                          {"modality", "points", "frames_per_point", "instrument", "title"});
+    out.plan = plan->get<std::string>();
+  }
+  for (const auto& [key, value] : request.items()) {
+    if (key != "cmd" && key != "modality" && key != "instrument" && key != "title") {
+      out.plan_spec[key] = value;
+    }
+  }
+  const bool builtin = out.plan.empty() || (out.modality == "4dstem" && out.plan == "raster") ||
+                       (out.modality == "saxs" && out.plan == "acquisitions") ||
+                       (out.modality == "apt" && out.plan == "stream");
+  if (out.modality == "4dstem") {
+    if (builtin) {
+      reject_unknown_fields(request, "start_run",
+                            {"modality", "plan", "nx", "ny", "instrument", "title"});
+    }
+    // Every 4D-STEM plan scans a grid; its maps need the size.
+    if (builtin || request.contains("nx") || request.contains("ny")) {
+      out.nx = grid_size(request, "nx");
+      out.ny = grid_size(request, "ny");
+    }
+  } else if (out.modality == "saxs" && builtin) {
+    reject_unknown_fields(
+        request, "start_run",
+        {"modality", "plan", "points", "frames_per_point", "instrument", "title"});
     const auto points = request.find("points");
     if (points == request.end() || !points->is_array() || points->empty() ||
         points->size() > 10000) {
@@ -170,17 +190,15 @@ void parse_start_run(const json& request, AdminRequest& out) {
     }
     out.frames_per_point = static_cast<std::uint32_t>(
         optional_int(request, "start_run", "frames_per_point", 1, 1000).value_or(1));
-  } else if (out.modality == "apt") {
+  } else if (out.modality == "apt" && builtin) {
     reject_unknown_fields(
         request, "start_run",
-        {"modality", "chunks", "pulse_rate_hz", "detection_rate", "instrument", "title"});
+        {"modality", "plan", "chunks", "pulse_rate_hz", "detection_rate", "instrument", "title"});
     const auto chunks = optional_int(request, "start_run", "chunks", 1, 10000000);
     if (!chunks) throw AdminError("start_run: apt needs 'chunks' (event chunks to collect)");
     out.chunks = static_cast<std::uint64_t>(*chunks);
     out.pulse_rate_hz = number_field(request, "pulse_rate_hz", 200000.0, 1.0, 1e7);
     out.detection_rate = number_field(request, "detection_rate", 0.005, 1e-6, 1.0);
-  } else {
-    throw AdminError("start_run: 'modality' must be 4dstem, saxs or apt");
   }
   if (const auto it = request.find("instrument"); it != request.end()) {
     if (!it->is_string()) throw AdminError("start_run: 'instrument' must be a string");
@@ -210,7 +228,10 @@ AdminRequest parse_admin_request(std::string_view text) {
   }
   AdminRequest out;
   out.command = cmd->get<std::string>();
-  if (out.command == "status" || out.command == "ping" || out.command == "stop_run") return out;
+  if (out.command == "status" || out.command == "ping" || out.command == "stop_run" ||
+      out.command == "hold_run") {
+    return out;
+  }
   if (out.command == "jobs") {
     reject_unknown_fields(request, out.command, {});
     return out;
@@ -226,7 +247,7 @@ AdminRequest parse_admin_request(std::string_view text) {
   }
   if (out.command != "start_run") {
     throw AdminError("unknown command '" + out.command +
-                         "' (expected status, ping, start_run, stop_run, submit_sisso, "
+                         "' (expected status, ping, start_run, stop_run, hold_run, submit_sisso, "
                          "job_status, cancel_job or jobs)",
                      "unknown_command");
   }

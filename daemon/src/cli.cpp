@@ -13,8 +13,11 @@
 #include "edgeloop/core/config_error.hpp"
 #include "edgeloop/core/provenance_reader.hpp"
 #include "edgeloop/core/wire.hpp"
+#include "edgeloop/core/wire_builders.hpp"
 #include "edgeloop/daemon/admin_request.hpp"
 #include "edgeloop/daemon/daemon_config.hpp"
+#include "plan_registry.hpp"
+#include "plan_replay.hpp"
 
 namespace edgeloop {
 
@@ -307,11 +310,22 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   start->add_option("--chunks", chunks, "apt: event chunks to collect")
       ->check(CLI::Range(1, 10000000));
+  std::string plan_name;
+  std::string plan_spec;
+  start->add_option("--plan", plan_name,
+                    "the plan by name (4dstem: raster; saxs: acquisitions, bayes; apt: stream)");
+  start->add_option("--spec", plan_spec,
+                    "the plan's fields as a JSON object, e.g. for bayes '{\"budget\": 12, "
+                    "\"bounds\": {...}, \"objective\": {...}}'");
   start->add_option("--title", title, "a title for the run's file");
   start->add_option("--instrument", instrument, "instrument name (default: any of the modality)");
   bool wait = false;
   start->add_flag("--wait", wait, "show progress until the run ends; exit 0 only if it completed");
   auto* stop = app.add_subcommand("stop-run", "abort the active run (its log is sealed)");
+  auto* hold = app.add_subcommand(
+      "hold-run",
+      "stop sending the active run's plan steps; the watchdog then puts the instrument in its "
+      "safe state and ends the run as stalled (drills and tests)");
 
   std::string topic;
   std::uint64_t count = 0;
@@ -354,6 +368,12 @@ int run_cli(int argc, char** argv) {
   auto* verify = provenance->add_subcommand("verify", "check a run's hash chain and seal");
   verify->add_option("run", run, "run id, run directory or provenance file")->required();
   verify->add_flag("--allow-unsealed", allow_unsealed, "accept a log whose run is still open");
+  auto* replay = provenance->add_subcommand(
+      "replay",
+      "rebuild a run's plan from its log, feed it the recorded observations and check that it "
+      "makes every recorded decision again; exit 0 only if all are reproduced");
+  replay->add_option("run", run, "run id, run directory or provenance file")->required();
+  replay->add_flag("--allow-unsealed", allow_unsealed, "accept a log whose run is still open");
   std::string kind_filter;
   auto* show = provenance->add_subcommand(
       "show", "print a verified log's records as JSON lines (one object per record)");
@@ -386,7 +406,21 @@ int run_cli(int argc, char** argv) {
   }
   if (*start) {
     json request = {{"cmd", "start_run"}, {"modality", modality}};
-    if (modality == "4dstem") {
+    const bool custom_plan =
+        !plan_name.empty() && plan_name != default_plan_name(modality_from_name(modality));
+    if (!plan_spec.empty()) {
+      const json spec = json::parse(plan_spec, nullptr, false);
+      if (spec.is_discarded() || !spec.is_object()) {
+        std::cerr << "edgeloop: --spec must be a JSON object\n";
+        return kUsage;
+      }
+      request.update(spec);
+    }
+    if (!plan_name.empty()) request["plan"] = plan_name;
+    if (custom_plan) {
+      if (nx > 0) request["nx"] = nx;
+      if (ny > 0) request["ny"] = ny;
+    } else if (modality == "4dstem") {
       request["nx"] = nx;
       request["ny"] = ny;
     } else if (modality == "saxs") {
@@ -422,6 +456,11 @@ int run_cli(int argc, char** argv) {
     return report_admin(
         admin_endpoint, admin_call(admin_endpoint, {{"cmd", "stop_run"}}, timeout_ms), as_json,
         [](const json& r) { std::cout << "stopped " << r.value("run_id", "") << "\n"; });
+  }
+  if (*hold) {
+    return report_admin(
+        admin_endpoint, admin_call(admin_endpoint, {{"cmd", "hold_run"}}, timeout_ms), as_json,
+        [](const json& r) { std::cout << "held " << r.value("run_id", "") << "\n"; });
   }
   if (*sub) return subscribe(results_endpoint, topic, count, timeout_s, as_json);
   if (*submit_sisso) {
@@ -477,6 +516,37 @@ int run_cli(int argc, char** argv) {
                 << "\n";
     }
     return kOk;
+  }
+  if (*replay) {
+    const auto file = provenance_file(run, runs);
+    std::vector<ProvenanceRecordView> records;
+    try {
+      records = read_provenance(file, allow_unsealed);
+    } catch (const std::exception& e) {
+      std::cerr << "edgeloop: " << e.what() << "\n";
+      return kCheckFailed;
+    }
+    const ReplayReport report = replay_plan(records, builtin_plan_registry());
+    if (as_json) {
+      std::cout << json{{"ok", report.ok},
+                        {"file", file.string()},
+                        {"plan", report.plan},
+                        {"steps", report.steps},
+                        {"decisions", report.decisions},
+                        {"observations", report.observations},
+                        {"refusals", report.refusals},
+                        {"error", report.error}}
+                       .dump(2)
+                << "\n";
+    } else if (report.ok) {
+      std::cout << "REPRODUCED " << file.string() << ": plan " << report.plan << ", "
+                << report.decisions << " decisions and " << report.steps << " steps from "
+                << report.observations << " observations and " << report.refusals << " refusals\n";
+    } else {
+      std::cout << "MISMATCH " << file.string() << ": plan " << report.plan << ": " << report.error
+                << "\n";
+    }
+    return report.ok ? kOk : kCheckFailed;
   }
   if (*verify) {
     const auto file = provenance_file(run, runs);

@@ -26,6 +26,7 @@
 #include "job_runners.hpp"
 #include "job_status_publisher.hpp"
 #include "nanoseconds.hpp"
+#include "plan_registry.hpp"
 #include "process_worker.hpp"
 #include "sample_table.hpp"
 #include "scan_run.hpp"
@@ -60,6 +61,7 @@ std::vector<zmq::message_t> receive_multipart(zmq::socket_t& socket) {
 constexpr std::size_t kMaxInstrumentName = 64;
 constexpr std::size_t kMaxAckReason = 1024;
 constexpr std::size_t kMaxReadbackValues = 16;
+constexpr std::size_t kMaxStatusActuators = 64;
 // Runs whose samples stay available to submit_sisso: the current one and a few before it.
 constexpr std::size_t kRunsWithSamples = 4;
 
@@ -109,6 +111,7 @@ struct Daemon::State {
   // DECTRIS stream2 detector (PULL, connected), when configured; its series' start message.
   std::optional<zmq::socket_t> stream2;
   std::optional<Stream2Start> stream2_series;
+  PlanRegistry plans = builtin_plan_registry();
 
   // Runs one unit of work; an exception is counted and logged, never allowed to take the
   // daemon down with it.
@@ -315,6 +318,21 @@ struct Daemon::State {
       reject("commands", "bad_field", "instrument name must be 1..64 characters");
       return;
     }
+    // Readbacks reach the safety envelope and the status reply: bound what a peer can make us
+    // keep.
+    if (const auto* actuators = s.actuators(); actuators != nullptr) {
+      bool bad = actuators->size() > kMaxStatusActuators;
+      for (const auto* a : *actuators) {
+        bad = bad || a == nullptr || a->name() == nullptr || a->name()->size() == 0 ||
+              a->name()->size() > kMaxInstrumentName ||
+              (a->value() != nullptr && a->value()->size() > kMaxReadbackValues);
+      }
+      if (bad) {
+        reject("commands", "bad_field",
+               "status lists more than 64 actuators, or one with a bad name or over 16 values");
+        return;
+      }
+    }
     const auto in_use =
         run ? std::optional<std::string_view>(run->instrument_identity()) : std::nullopt;
     const auto update = instruments.record_status(identity, s, in_use);
@@ -324,6 +342,13 @@ struct Daemon::State {
       return;
     }
     counters.add("commands.status_messages");
+    if (run && run->instrument_identity() == identity) {
+      const InstrumentInfo* info = instruments.find(identity);
+      run->on_instrument_status(s.interlock(), s.state(),
+                                info != nullptr
+                                    ? info->actuators
+                                    : std::vector<std::pair<std::string, std::vector<double>>>{});
+    }
     if (update == InstrumentRegistry::Update::Connected) {
       log->info("instrument '{}' ({}) connected", s.instrument()->str(),
                 modality_name(s.modality()));
@@ -380,32 +405,52 @@ struct Daemon::State {
                            ? "no " + request.modality + " instrument is connected"
                            : "instrument '" + request.instrument + "' is not connected");
     }
-    std::unique_ptr<RunPlan> plan;
+    const InstrumentSafety* safety = config.safety.find(instrument->name);
+    if (safety == nullptr && config.safety.require_envelope) {
+      throw AdminError("start_run: instrument '" + instrument->name +
+                       "' has no safety envelope ([safety.instruments.\"" + instrument->name +
+                       "\"]) and safety.require_envelope is set");
+    }
+    std::optional<SafetyEnvelope> envelope;
+    if (safety != nullptr) envelope = safety->envelope();
+    const std::string plan_name = request.plan.empty() ? default_plan_name(modality) : request.plan;
+    BuiltPlan built;
     try {
-      if (modality == wire::Modality::Stem4D) {
-        plan = make_raster_plan(request.nx, request.ny);
-      } else if (modality == wire::Modality::Saxs) {
-        plan = make_acquisition_plan(request.points, request.frames_per_point);
-      } else {
-        plan = make_stream_plan(request.chunks, request.pulse_rate_hz, request.detection_rate);
-      }
+      built = plans.make(plan_name, {.modality = modality,
+                                     .spec = request.plan_spec,
+                                     .envelope = envelope ? &*envelope : nullptr});
     } catch (const std::invalid_argument& e) {
       throw AdminError(std::string("start_run: ") + e.what());
     }
-    const StageRunContext stage_context{modality, request.nx, request.ny};
-    ScanRunSetup setup{.plan = std::move(plan),
-                       .modality = modality,
-                       .title = request.title,
-                       .instrument_identity = instrument->identity,
-                       .instrument_name = instrument->name,
-                       .data_dir = config.data_dir,
-                       .provenance = config.provenance,
-                       .config = run_config_json(),
-                       .stages = build_stages(stage_context),
-                       .store = config.storage.enabled,
-                       .command_timings = config.command_timings,
-                       .max_commands_in_flight = config.max_commands_in_flight,
-                       .idle_timeout = config.run_idle_timeout};
+    if (!envelope) {
+      counters.add("runs.without_envelope");
+      log->warn("start_run: instrument '{}' has no safety envelope; commands go out unchecked",
+                instrument->name);
+    }
+    const StageRunContext stage_context{modality, built.nx != 0 ? built.nx : request.nx,
+                                        built.ny != 0 ? built.ny : request.ny};
+    ScanRunSetup setup{
+        .plan = std::move(built.plan),
+        .modality = modality,
+        .title = request.title,
+        .instrument_identity = instrument->identity,
+        .instrument_name = instrument->name,
+        .data_dir = config.data_dir,
+        .provenance = config.provenance,
+        .config = run_config_json(),
+        .stages = build_stages(stage_context),
+        .store = config.storage.enabled,
+        .command_timings = config.command_timings,
+        .max_commands_in_flight = config.max_commands_in_flight,
+        .idle_timeout = config.run_idle_timeout,
+        .envelope = std::move(envelope),
+        .interlock_on_fault = safety != nullptr ? safety->interlock_on_fault : true,
+        .interlocked = instrument->interlock || (safety != nullptr && safety->interlock_on_fault &&
+                                                 instrument->state == wire::InstrumentState::Fault),
+        .safety = safety != nullptr ? safety->to_json() : json(nullptr),
+        .safe_state = safety != nullptr ? safety->safe_state : std::vector<SafeCommand>{},
+        .watchdog = config.safety.watchdog,
+        .positions = instrument->actuators};
     begin_run(std::move(setup));
     if (modality == wire::Modality::Stem4D) {
       // Set before the first frame is queued; the queue orders these writes before the
@@ -568,6 +613,10 @@ struct Daemon::State {
         reply = status_json();
       } else if (request.command == "start_run") {
         reply = start_run(request);
+      } else if (request.command == "hold_run") {
+        if (!run || !run->running()) throw AdminError("no run is active", "no_run");
+        run->hold();
+        reply = {{"run_id", run->id().str()}};
       } else if (request.command == "stop_run") {
         if (!run || !run->running()) throw AdminError("no run is active", "no_run");
         const std::string id = run->id().str();
@@ -639,18 +688,22 @@ Daemon::Daemon(DaemonConfig config, std::shared_ptr<spdlog::logger> logger)
     text << in.rdbuf();
     s.config_sha256 = to_hex(Sha256::of(text.str()));
   }
-  s.effective_config = {{"data_dir", c.data_dir.string()},
-                        {"queue_capacity", c.queue_capacity},
-                        {"max_frame_bytes", c.frame_limits.max_frame_bytes},
-                        {"max_commands_in_flight", c.max_commands_in_flight},
-                        {"command_retry_ms", c.command_timings.retry_interval.count()},
-                        {"command_deadline_ms", c.command_timings.deadline.count()},
-                        {"fsync_interval_ms", c.provenance.fsync_interval.count()},
-                        {"frame_sum_backend", c.frame_sum_backend},
-                        {"jobs_default_runner", c.jobs.default_runner},
-                        {"jobs_slurm_enabled", c.jobs.slurm_enabled},
-                        {"sisso_program", s.job_admin.config().program.string()},
-                        {"sisso_max_rows", c.sisso.max_rows}};
+  s.effective_config = {
+      {"data_dir", c.data_dir.string()},
+      {"queue_capacity", c.queue_capacity},
+      {"max_frame_bytes", c.frame_limits.max_frame_bytes},
+      {"max_commands_in_flight", c.max_commands_in_flight},
+      {"command_retry_ms", c.command_timings.retry_interval.count()},
+      {"command_deadline_ms", c.command_timings.deadline.count()},
+      {"fsync_interval_ms", c.provenance.fsync_interval.count()},
+      {"frame_sum_backend", c.frame_sum_backend},
+      {"jobs_default_runner", c.jobs.default_runner},
+      {"jobs_slurm_enabled", c.jobs.slurm_enabled},
+      {"sisso_program", s.job_admin.config().program.string()},
+      {"sisso_max_rows", c.sisso.max_rows},
+      {"safety_require_envelope", c.safety.require_envelope},
+      {"watchdog_stall_ms", c.safety.watchdog.stall.count()},
+      {"watchdog_instrument_silence_ms", c.safety.watchdog.instrument_silence.count()}};
   s.log->info("edgeloopd {} listening: data {}, results {}, commands {}, admin {}",
               build_info::kVersion, c.endpoints.data, c.endpoints.results, c.endpoints.commands,
               c.endpoints.admin);
@@ -672,10 +725,14 @@ void Daemon::run() {
   ProcessWorker process_worker(
       s.queue, s.store_queue, s.pool, s.results, s.counters, *s.log,
       {s.config.heartbeat_interval, s.config.snapshot_interval, s.started_mono_ns}, job_statuses);
-  StorageWorker storage_worker(
-      s.store_queue, s.pool, s.counters, *s.log,
-      {s.config.storage.raw_codec, s.config.storage.flush_interval,
-       std::string(build_info::kVersion) + " (git " + build_info::kGitDescribe + ")"});
+  StorageWorkerOptions storage_options{
+      s.config.storage.raw_codec, s.config.storage.flush_interval,
+      std::string(build_info::kVersion) + " (git " + build_info::kGitDescribe + ")"};
+  for (const auto& [name, stream] : s.config.streams) {
+    if (stream.codec) storage_options.stream_codecs[name] = *stream.codec;
+  }
+  storage_options.zstd_level = s.config.storage.zstd_level;
+  StorageWorker storage_worker(s.store_queue, s.pool, s.counters, *s.log, storage_options);
   std::jthread storer([&storage_worker] { storage_worker.run(); });
   std::jthread worker([&process_worker] { process_worker.run(); });
   // Declared after the workers so they run first: each worker's loop ends before it is

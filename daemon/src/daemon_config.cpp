@@ -18,6 +18,14 @@ std::string endpoint(const ConfigTable& t, std::string_view key, std::string fal
   }
   return value;
 }
+
+// How raw frames are stored: bitshuffle+LZ4 (filter 32008), zstd (32015) or uncompressed.
+wire::Codec storage_codec(const ConfigTable& t, std::string_view key) {
+  const std::string name = t.get_choice(key, "bslz4", {"bslz4", "zstd", "raw"});
+  if (name == "raw") return wire::Codec::Raw;
+  if (name == "zstd") return wire::Codec::Zstd;
+  return wire::Codec::BitshuffleLz4;
+}
 }  // namespace
 
 namespace {
@@ -25,7 +33,7 @@ namespace {
 // file's directory (as users expect of a file that sits next to its config), and fixed now.
 void resolve_stage_paths(nlohmann::json& parameters, const std::filesystem::path& base) {
   if (!parameters.is_object() || base.empty()) return;
-  for (const char* key : {"poni", "mask", "ranges"}) {
+  for (const char* key : {"poni", "mask", "ranges", "model"}) {
     auto it = parameters.find(key);
     if (it == parameters.end() || !it->is_string()) continue;
     std::string value = it->get<std::string>();
@@ -152,13 +160,15 @@ DaemonConfig load_daemon_config(const ConfigTable& table) {
     const ConfigTable st = streams.table_or_empty(name);
     const std::string policy = st.get_choice("policy", "lossless", {"lossless", "latest"});
     c.streams[name].policy = *parse_overflow_policy(policy);
+    if (st.has("codec")) {
+      c.streams[name].codec = storage_codec(st, "codec");
+    }
   }
 
   const ConfigTable storage = table.table_or_empty("storage");
   c.storage.enabled = storage.get_bool("enabled", true);
-  c.storage.raw_codec = storage.get_choice("raw_codec", "bslz4", {"bslz4", "raw"}) == "raw"
-                            ? wire::Codec::Raw
-                            : wire::Codec::BitshuffleLz4;
+  c.storage.raw_codec = storage_codec(storage, "raw_codec");
+  c.storage.zstd_level = static_cast<int>(storage.get_int("zstd_level", 3, 1, 19));
   c.storage.queue_capacity =
       static_cast<std::size_t>(storage.get_int("queue_capacity", 64, 1, 1 << 16));
   c.storage.flush_interval =
@@ -179,6 +189,7 @@ DaemonConfig load_daemon_config(const ConfigTable& table) {
   c.stream2.channel = stream2.get_string("channel", "");
 
   c.logging = log_config_from(table.table_or_empty("logging"));
+  c.safety = load_safety_config(table.table_or_empty("safety"));
 
   // Job directories, the store and the Slurm state live under the data directory, so one
   // setting moves everything a daemon writes.

@@ -25,6 +25,15 @@ InstrumentRegistry::Update InstrumentRegistry::record_status(
   info.state = status.state();
   info.interlock = status.interlock();
   info.frames_sent = status.frames_sent();
+  info.actuators.clear();
+  if (status.actuators() != nullptr) {
+    for (const auto* a : *status.actuators()) {
+      if (a == nullptr || a->name() == nullptr) continue;
+      std::vector<double> value;
+      if (a->value() != nullptr) value.assign(a->value()->begin(), a->value()->end());
+      info.actuators.emplace_back(a->name()->str(), std::move(value));
+    }
+  }
   info.last_seen_mono_ns = monotonic_ns();
   return inserted || was_stale ? Update::Connected : Update::Refreshed;
 }
@@ -53,6 +62,12 @@ nlohmann::json InstrumentRegistry::to_json() const {
                            {"state", wire::EnumNameInstrumentState(info.state)},
                            {"interlock", info.interlock},
                            {"frames_sent", info.frames_sent},
+                           {"actuators",
+                            [&] {
+                              nlohmann::json a = nlohmann::json::object();
+                              for (const auto& [name, value] : info.actuators) a[name] = value;
+                              return a;
+                            }()},
                            {"connected", connected(info)},
                            {"last_seen_s", seconds_since(info.last_seen_mono_ns)}});
   }

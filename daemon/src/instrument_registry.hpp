@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "edgeloop/core/wire.hpp"
 
@@ -24,6 +26,8 @@ struct InstrumentInfo {
   bool interlock = false;
   std::uint64_t frames_sent = 0;
   std::int64_t last_seen_mono_ns = 0;
+  // Actuator readbacks of the last status (the daemon has checked their sizes).
+  std::vector<std::pair<std::string, std::vector<double>>> actuators{};
 };
 
 class InstrumentRegistry {
@@ -46,6 +50,11 @@ class InstrumentRegistry {
   void saw(const std::string& identity);
   // The first connected instrument of `modality` named `name` (any name when empty), or nullptr.
   const InstrumentInfo* find_connected(wire::Modality modality, const std::string& name) const;
+  // The instrument with this routing id, connected or not; nullptr when unknown.
+  const InstrumentInfo* find(const std::string& identity) const {
+    const auto it = instruments_.find(identity);
+    return it == instruments_.end() ? nullptr : &it->second;
+  }
   // The "instruments" array of the status reply.
   nlohmann::json to_json() const;
 

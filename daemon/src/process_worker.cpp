@@ -1,5 +1,6 @@
 #include "process_worker.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 #include <variant>
@@ -254,12 +255,33 @@ void ProcessWorker::emit(FrameWork& work, std::vector<Product>& products,
       keep_sample(r, meta, products[i]);
     });
   }
+  // Before the frame counts as processed: once the I/O thread sees every frame accounted for,
+  // every observation is already waiting for the plan.
+  if (!r.observed_products.empty()) guarded("feedback", [&] { feed_back(r, meta, products); });
   r.frames_processed.fetch_add(1);
   if (r.nexus_path.empty() || !store) return;
   // Blocks while the writer is behind: lossless backpressure.
   if (!store_.push(StoreFrame{std::move(work.frame), std::move(products), work.run})) {
     counters_.add("storage.queue_closed");
   }
+}
+
+void ProcessWorker::feed_back(RunShared& run, const FrameMeta& meta,
+                              const std::vector<Product>& products) {
+  PlanObservation o;
+  o.scan_index = meta.scan_index;
+  o.command_seq = meta.command_seq;
+  o.position = meta.scan_position;
+  o.payload_sha256 = to_hex(meta.payload_sha256);
+  for (const Product& p : products) {
+    const auto& wanted = run.observed_products;
+    if (std::find(wanted.begin(), wanted.end(), p.name) == wanted.end()) continue;
+    o.products[p.name] = p.values;
+    if (!p.axes.empty()) o.axes[p.name] = p.axes.front().values;
+  }
+  // A frame whose stage failed still reports (without the product), so the plan is not left
+  // waiting for it.
+  run.feedback.push(std::move(o));
 }
 
 void ProcessWorker::publish_product(RunShared& run, const FrameMeta* meta, const Product& p,

@@ -64,6 +64,8 @@ class ProcessWorker {
     }
   }
   void keep_sample(RunShared& run, const FrameMeta& meta, const Product& product);
+  // Hands the plan's observed products of one frame back to the I/O thread.
+  void feed_back(RunShared& run, const FrameMeta& meta, const std::vector<Product>& products);
 
   BoundedQueue<WorkItem>& queue_;
   BoundedQueue<StoreItem>& store_;

@@ -15,13 +15,18 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "edgeloop/controllers/command_tracker.hpp"
 #include "edgeloop/controllers/run_plan.hpp"
+#include "edgeloop/controllers/safety_envelope.hpp"
 #include "edgeloop/core/counters.hpp"
 #include "edgeloop/core/provenance_log.hpp"
+#include "edgeloop/daemon/safety_config.hpp"
 #include "edgeloop/pipeline/frame.hpp"
 #include "edgeloop/pipeline/stage.hpp"
 #include "work_item.hpp"
@@ -46,6 +51,16 @@ struct ScanRunSetup {
   CommandTimings command_timings{};
   std::size_t max_commands_in_flight = 0;
   std::chrono::milliseconds idle_timeout{0};  // "incomplete" after this long without progress
+  // The instrument's safety envelope: every plan step is checked before it is sent. None: the
+  // instrument has no [safety.instruments] table and steps go out unchecked.
+  std::optional<SafetyEnvelope> envelope{};
+  bool interlock_on_fault = true;
+  bool interlocked = false;         // as the instrument's last status said when the run started
+  nlohmann::json safety = nullptr;  // the envelope's configuration, as RunStarted records it
+  std::vector<SafeCommand> safe_state{};
+  WatchdogConfig watchdog{};
+  // The instrument's last reported actuator positions: where steps are measured from at first.
+  std::vector<std::pair<std::string, std::vector<double>>> positions{};
 };
 
 // Why a frame is refused: `reason` is the counter label, `detail` the log message.
@@ -88,6 +103,14 @@ class ScanRun {
   bool external() const { return external_; }
   // Resolves an ack from the run's instrument; acks after the run ended are only counted.
   void on_ack(const wire::Ack& ack);
+  // A status message from the run's instrument: its interlock and actuator readbacks reach
+  // the envelope, and it shows the instrument is alive (for the watchdog).
+  void on_instrument_status(
+      bool interlock, wire::InstrumentState state,
+      const std::vector<std::pair<std::string, std::vector<double>>>& readbacks);
+  // Stops asking the plan for steps (admin hold_run; drills and tests): the loop then stalls,
+  // and the watchdog puts the instrument in its safe state and ends the run.
+  void hold();
   // One pass of the I/O loop: expires and resends commands, issues new ones while `issue_new`
   // and fewer than the maximum are in flight, and syncs the log. Returns the outcome
   // ("completed", "completed_with_errors" or "incomplete") once the run should end.
@@ -108,7 +131,21 @@ class ScanRun {
   enum class Phase { Running, Closing };
 
   void on_resolved(const ResolvedCommand& resolved);
-  void send(const PendingCommand& command, bool first_send, const Transmit& transmit);
+  void send(const PendingCommand& command, bool first_send, const Transmit& transmit,
+            const std::string& decided_by = {}, const std::string& origin = "plan");
+  // Feeds the observations the processing worker handed back to the plan, recording each.
+  void feed_observations();
+  // Checks one plan step against the envelope; sends it, or records and reports its refusal.
+  void take_step(PlanStep step, std::int64_t now_wall, std::int64_t now_mono,
+                 const Transmit& transmit);
+  void refuse_step(const PlanStep& step, const std::string& reason, const std::string& detail,
+                   const std::string& decision, bool from_plan = true);
+  std::string record_decision(const PlanStep& step, std::optional<std::uint64_t> command_seq);
+  // The plan has handed out its last step, or the dose budget ended it.
+  bool plan_done() const { return plan_->done() || dose_spent_; }
+  // Declares a stall (or a silent instrument) once: records it and sends the safe state.
+  void watchdog_fire(const std::string& reason, const std::string& detail, std::int64_t now_wall,
+                     std::int64_t now_mono, const Transmit& transmit);
 
   Counters& counters_;
   spdlog::logger& log_;
@@ -146,6 +183,30 @@ class ScanRun {
   std::uint64_t acks_expired_ = 0;
   std::uint64_t retries_ = 0;
   Phase phase_ = Phase::Running;
+
+  // Safety and the decision plane.
+  std::optional<SafetyEnvelope> envelope_;
+  bool interlock_on_fault_;
+  bool interlocked_ = false;
+  std::vector<SafeCommand> safe_state_;
+  std::int64_t stall_ns_;
+  std::int64_t silence_ns_;
+  std::int64_t instrument_seen_mono_ns_;
+  std::int64_t instrument_busy_mono_ns_ = 0;  // its last status that said Busy
+  bool held_ = false;
+  bool dose_spent_ = false;             // a step was refused for dose: no more steps
+  bool paused_by_interlock_ = false;    // a step was refused for the interlock: wait for release
+  std::optional<std::string> stalled_;  // the watchdog's reason, once it fired
+  std::uint64_t refusals_ = 0;
+  std::map<std::string, std::uint64_t> refusals_by_reason_;
+  std::set<std::int64_t> refused_points_;  // plan points with a refused or failed step
+  std::uint64_t decisions_ = 0;
+  std::map<std::int64_t, std::string> decision_of_point_;  // scan index -> decision subject
+  std::uint64_t observations_ = 0;
+  std::map<std::string, std::string> observation_subjects_;  // content hash -> subject
+  std::map<std::string, std::uint64_t> latest_seq_of_actuator_;
+  std::map<std::string, std::uint64_t> in_flight_of_actuator_;
+  std::set<std::uint64_t> safe_seqs_;  // commands the watchdog sent
 };
 
 }  // namespace edgeloop

@@ -18,6 +18,7 @@
 #include "edgeloop/core/uuid.hpp"
 #include "edgeloop/pipeline/frame.hpp"
 #include "edgeloop/pipeline/stage.hpp"
+#include "plan_feedback.hpp"
 #include "sample_table.hpp"
 
 namespace edgeloop {
@@ -42,6 +43,10 @@ struct RunShared {
   // The run's (plan coordinates) → frame_sum rows for submit_sisso; the worker adds to it.
   std::shared_ptr<SampleTable> samples;
   std::shared_ptr<const RunPlan> plan;  // for point coordinates only (const use)
+  // The products the plan observes (set at start; empty for fixed plans, so nothing is
+  // copied) and the queue that carries them back to the I/O thread.
+  std::vector<std::string> observed_products;
+  PlanFeedback feedback;
   std::atomic<std::uint64_t> frames_processed{0};
   std::atomic<std::uint64_t> frames_dropped{0};  // `latest` streams: made room for newer ones
   std::atomic<std::uint64_t> frames_stored{0};

@@ -124,3 +124,42 @@ TEST(SafetyEnvelope, NoneOfAHundredThousandRandomProposalsOutsideItIsAdmitted) {
 
 }  // namespace
 }  // namespace edgeloop
+
+namespace edgeloop {
+namespace {
+
+TEST(SafetyEnvelope, ACommandCanCostDoseByItselfAndTheRangeAloneCanBeChecked) {
+  SafetyEnvelope e({{"scan_position", {.min = {0.0}, .max = {10.0}, .dose_per_command = 1.0}},
+                    {"beam_blank", {.min = {0.0}, .max = {1.0}}}},
+                   2.0);
+  EXPECT_TRUE(e.admit("scan_position", {1, 1}, 0).allowed);
+  EXPECT_TRUE(e.admit("scan_position", {2, 1}, kSecond).allowed);
+  EXPECT_EQ(e.check("scan_position", {3, 1}, 2 * kSecond).reason, "dose");
+  e.set_interlock(true);
+  // The safe state's check ignores interlock and dose, never the range.
+  EXPECT_TRUE(e.check_range("beam_blank", {1}).allowed);
+  EXPECT_EQ(e.check_range("beam_blank", {2}).reason, "range");
+  EXPECT_EQ(e.check_range("shutter", {0}).reason, "unknown_actuator");
+  EXPECT_NE(e.limits("beam_blank"), nullptr);
+  EXPECT_EQ(e.limits("shutter"), nullptr);
+}
+
+}  // namespace
+}  // namespace edgeloop
+
+namespace edgeloop {
+namespace {
+
+TEST(SafetyEnvelope, ARepeatedReadbackDoesNotRestartTheRateClock) {
+  SafetyEnvelope e({{"temperature", {.min = {0.0}, .max = {100.0}, .max_rate_per_s = 10.0}}},
+                   std::nullopt);
+  e.set_position("temperature", {20}, 0);
+  // Heartbeats keep reporting 20: the cell has been there since t = 0.
+  e.set_position("temperature", {20}, 5 * kSecond);
+  EXPECT_TRUE(e.check("temperature", {60}, 5 * kSecond).allowed);  // 40 in 5 s: 8/s
+  e.set_position("temperature", {25}, 5 * kSecond);                // it moved just now
+  EXPECT_EQ(e.check("temperature", {60}, 6 * kSecond).reason, "rate");
+}
+
+}  // namespace
+}  // namespace edgeloop

@@ -33,8 +33,26 @@ TEST(AdminRequest, RefusesWithAReasonPerProblem) {
   EXPECT_EQ(reason_for(R"j({"cmd":"start_run","nx":4})j"), "bad_request");
   EXPECT_EQ(reason_for(R"j({"cmd":"start_run","nx":4,"ny":5000})j"), "bad_request");
   EXPECT_EQ(reason_for(R"j({"cmd":"start_run","nx":4.5,"ny":4})j"), "bad_request");
-  EXPECT_EQ(reason_for(R"j({"cmd":"start_run","nx":4,"ny":4,"plan":"spiral"})j"), "bad_request");
+  EXPECT_EQ(reason_for(R"j({"cmd":"start_run","plan":7})j"), "bad_request");
   EXPECT_EQ(reason_for(R"j({"cmd":"start_run","nx":4,"ny":4,"instrument":1})j"), "bad_request");
+}
+
+TEST(AdminRequest, APlanBeyondTheBuiltInOnesKeepsItsFieldsForItsFactory) {
+  // The plan registry knows the plan and checks its fields when the run starts.
+  const AdminRequest r = parse_admin_request(
+      R"j({"cmd":"start_run","modality":"saxs","plan":"bayes","budget":8,
+          "bounds":{"stage_x":[-1,1]},"title":"t"})j");
+  EXPECT_EQ(r.plan, "bayes");
+  EXPECT_EQ(r.plan_spec["budget"], 8);
+  EXPECT_EQ(r.plan_spec["plan"], "bayes");
+  EXPECT_FALSE(r.plan_spec.contains("title"));
+  EXPECT_FALSE(r.plan_spec.contains("cmd"));
+  EXPECT_EQ(r.title, "t");
+  const AdminRequest learned = parse_admin_request(
+      R"j({"cmd":"start_run","plan":"learned","nx":16,"ny":8,"fraction":0.25})j");
+  EXPECT_EQ(learned.nx, 16u);
+  EXPECT_EQ(learned.plan_spec["fraction"], 0.25);
+  EXPECT_EQ(parse_admin_request(R"j({"cmd":"hold_run"})j").command, "hold_run");
 }
 
 TEST(AdminRequest, ParsesSubmitSissoWithDefaultsAndSettings) {

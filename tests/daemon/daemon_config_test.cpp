@@ -62,8 +62,11 @@ modality = "saxs"
 stream = "eiger/detector"
 [streams."4dstem/detector"]
 policy = "latest"
+[streams."saxs/detector"]
+codec = "zstd"
 [storage]
 raw_codec = "raw"
+zstd_level = 7
 queue_capacity = 8
 flush_ms = 100
 [pipeline.4dstem]
@@ -78,7 +81,10 @@ stages = []
   EXPECT_EQ(c.stream2.endpoint, "tcp://10.0.0.5:31001");
   EXPECT_EQ(c.stream2.modality, wire::Modality::Saxs);
   EXPECT_EQ(c.streams.at("4dstem/detector").policy, OverflowPolicy::Latest);
+  EXPECT_FALSE(c.streams.at("4dstem/detector").codec.has_value());
+  EXPECT_EQ(c.streams.at("saxs/detector").codec, wire::Codec::Zstd);
   EXPECT_EQ(c.storage.raw_codec, wire::Codec::Raw);
+  EXPECT_EQ(c.storage.zstd_level, 7);
   EXPECT_EQ(c.storage.queue_capacity, 8u);
   const PipelineConfig& stem = c.pipelines.at(wire::Modality::Stem4D);
   EXPECT_EQ(stem.stages, (std::vector<std::string>{"frame_sum", "delay"}));
@@ -108,6 +114,8 @@ TEST(DaemonConfig, PipelineMistakesStopTheDaemonAtLoad) {
             std::string::npos);
   EXPECT_NE(error_for("[storage]\nraw_codec = \"gzip\"").find("storage.raw_codec"),
             std::string::npos);
+  EXPECT_NE(error_for("[streams.x]\ncodec = \"lz4\"").find("streams.x.codec"), std::string::npos);
+  EXPECT_NE(error_for("[storage]\nzstd_level = 40").find("storage.zstd_level"), std::string::npos);
 }
 
 TEST(DaemonConfig, ErrorsNameFileKeyAndProblem) {

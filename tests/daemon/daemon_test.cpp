@@ -139,6 +139,9 @@ class DaemonTest : public ::testing::Test {
     config_.heartbeat_interval = 20ms;
     config_.instrument_timeout = 2000ms;
     config_.logging.level = "warn";
+    // The scripted instrument sends no heartbeats and answers at its own pace: the tests that
+    // are about the watchdog turn it on.
+    config_.safety.watchdog = {0ms, 0ms};
     // One stage, one product per frame: the counts below follow from the plan alone.
     config_.pipelines[wire::Modality::Stem4D] = PipelineConfig{.stages = {"frame_sum"}};
     config_.logging.file = (dir_ / "daemon.log").string();
@@ -665,6 +668,194 @@ TEST_F(DaemonTest, ABacklogBehindASlowStageIsNotIdlenessAndTheStatusWaitsForTheS
   const json s = admin({{"cmd", "status"}});
   EXPECT_EQ(s["last_run"]["state"], "completed") << s["last_run"].dump(2);
   EXPECT_EQ(s["last_run"]["frames_stored"], 20);
+}
+
+}  // namespace
+}  // namespace edgeloop
+
+namespace edgeloop {
+namespace {
+
+// The scripted instrument's envelope: the probe may reach x = 0..2 only, y = 0..10.
+InstrumentSafety narrow_scan_envelope() {
+  InstrumentSafety s;
+  s.actuators["scan_position"] = {.min = {0.0, 0.0}, .max = {2.0, 10.0}};
+  s.actuators["beam_blank"] = {.min = {0.0}, .max = {1.0}, .allowed_during_interlock = true};
+  s.safe_state = {{"beam_blank", {1.0}}};
+  return s;
+}
+
+std::map<wire::RecordKind, std::vector<ProvenanceRecordView>> records_by_kind(
+    const std::filesystem::path& file) {
+  std::map<wire::RecordKind, std::vector<ProvenanceRecordView>> out;
+  for (auto& r : read_provenance(file)) out[r.kind].push_back(std::move(r));
+  return out;
+}
+
+TEST_F(DaemonTest, NoCommandOutsideTheEnvelopeEverReachesTheInstrument) {
+  config_.safety.instruments["scripted-4dstem"] = narrow_scan_envelope();
+  start();
+  auto connected = connect_instrument("scripted-4dstem");
+  ScriptedInstrument& instrument = *connected;
+  // A 4 x 3 raster: the column x = 3 lies outside the envelope.
+  const json started = admin({{"cmd", "start_run"}, {"nx", 4}, {"ny", 3}});
+  ASSERT_TRUE(started.value("ok", false)) << started.dump();
+
+  std::map<std::uint64_t, ScriptedInstrument::ReceivedCommand> received;
+  std::uint64_t sequence = 0;
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < until) {
+    const auto c = instrument.next_command(100ms);
+    if (!c) {
+      if (!admin({{"cmd", "status"}})["last_run"].is_null()) break;
+      continue;
+    }
+    instrument.ack(*c, wire::AckStatus::Done);
+    if (received.emplace(c->seq, *c).second) instrument.frame(*c, sequence++, 1);
+  }
+  ASSERT_EQ(received.size(), 9u);
+  for (const auto& [seq, c] : received) {
+    EXPECT_EQ(c.actuator, "scan_position");
+    EXPECT_LE(c.target.at(0), 2.0) << "command " << seq << " left the envelope";
+  }
+  const json s = wait_status([](const json& st) { return !st["last_run"].is_null(); });
+  const json& last = s["last_run"];
+  EXPECT_EQ(last["state"], "completed_with_errors");
+  EXPECT_EQ(last["refused"], 3);
+  EXPECT_EQ(last["refused_by_reason"]["range"], 3);
+  EXPECT_EQ(last["frames_received"], 9);
+  EXPECT_EQ(counter(s, "commands.refused"), 3u);
+  EXPECT_EQ(counter(s, "commands.refused.range"), 3u);
+
+  const auto file = config_.data_dir / started["run_id"].get<std::string>() / "provenance.elp";
+  ASSERT_TRUE(verify_provenance(file).ok);
+  auto kinds = records_by_kind(file);
+  ASSERT_EQ(kinds[wire::RecordKind::Refusal].size(), 3u);
+  for (const auto& r : kinds[wire::RecordKind::Refusal]) {
+    EXPECT_EQ(r.attributes["reason"], "range");
+    EXPECT_EQ(r.attributes["source"], "envelope");
+    EXPECT_EQ(r.attributes["target"][0], 3.0);
+  }
+  EXPECT_EQ(kinds[wire::RecordKind::Command].size(), 9u);
+  for (const auto& r : kinds[wire::RecordKind::Command]) {
+    EXPECT_LE(r.attributes["target"][0].get<double>(), 2.0);
+  }
+  EXPECT_FALSE(read_provenance(file).front().attributes["safety"].is_null());
+}
+
+TEST_F(DaemonTest, AnInterlockRefusesAStepAndPausesThePlanUntilItIsReleased) {
+  config_.safety.instruments["scripted-4dstem"] = narrow_scan_envelope();
+  start();
+  auto connected = connect_instrument("scripted-4dstem");
+  ScriptedInstrument& instrument = *connected;
+  const auto status = [&](bool interlock) {
+    instrument.dealer().send(buf(build_instrument_status({.instrument = "scripted-4dstem",
+                                                          .modality = wire::Modality::Stem4D,
+                                                          .state = wire::InstrumentState::Idle,
+                                                          .interlock = interlock,
+                                                          .wall_ns = wall_ns()})),
+                             zmq::send_flags::none);
+  };
+  status(true);
+  wait_status([&](const json& st) { return counter(st, "commands.status_messages") >= 2; });
+  const json started = admin({{"cmd", "start_run"}, {"nx", 2}, {"ny", 1}});
+  ASSERT_TRUE(started.value("ok", false)) << started.dump();
+  const json paused =
+      wait_status([&](const json& st) { return counter(st, "commands.refused.interlock") == 1; });
+  EXPECT_TRUE(paused["run"]["paused_by_interlock"].get<bool>());
+  EXPECT_FALSE(instrument.next_command(200ms).has_value()) << "nothing moves while interlocked";
+  EXPECT_EQ(counter(admin({{"cmd", "status"}}), "commands.refused.interlock"), 1u);
+
+  status(false);  // released: the plan goes on with its next point
+  const auto c = instrument.next_command(2000ms);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->target, (std::vector<double>{1.0, 0.0}));
+  instrument.ack(*c, wire::AckStatus::Done);
+  instrument.frame(*c, 0, 1);
+  const json s = wait_status([](const json& st) { return !st["last_run"].is_null(); });
+  EXPECT_EQ(s["last_run"]["state"], "completed_with_errors");
+  EXPECT_EQ(s["last_run"]["refused_by_reason"]["interlock"], 1);
+  EXPECT_EQ(counter(s, "commands.sent"), 1u);
+}
+
+TEST_F(DaemonTest, ASpentDoseBudgetEndsThePlan) {
+  InstrumentSafety safety = narrow_scan_envelope();
+  safety.actuators["scan_position"].max = {10.0, 10.0};
+  safety.actuators["scan_position"].dose_per_command = 1.0;
+  safety.dose_budget = 5.0;
+  config_.safety.instruments["scripted-4dstem"] = safety;
+  start();
+  auto connected = connect_instrument("scripted-4dstem");
+  const json started = admin({{"cmd", "start_run"}, {"nx", 4}, {"ny", 3}});
+  ASSERT_TRUE(started.value("ok", false)) << started.dump();
+  EXPECT_EQ(serve(*connected, 5, {}), 5u);
+  const json s = wait_status([](const json& st) { return !st["last_run"].is_null(); });
+  EXPECT_EQ(s["last_run"]["state"], "completed_with_errors");
+  EXPECT_EQ(s["last_run"]["frames_received"], 5);
+  EXPECT_EQ(s["last_run"]["refused_by_reason"]["dose"], 1);  // the sixth, then the plan ends
+  EXPECT_TRUE(s["last_run"]["dose_budget_spent"].get<bool>());
+  EXPECT_EQ(s["last_run"]["envelope"]["dose_spent"], 5.0);
+}
+
+TEST_F(DaemonTest, AHeldRunStallsAndTheWatchdogSendsTheSafeStateOnce) {
+  config_.safety.instruments["scripted-4dstem"] = narrow_scan_envelope();
+  config_.safety.watchdog = {200ms, 0ms};
+  config_.max_commands_in_flight = 1;
+  start();
+  auto connected = connect_instrument("scripted-4dstem");
+  ScriptedInstrument& instrument = *connected;
+  const json started = admin({{"cmd", "start_run"}, {"nx", 3}, {"ny", 3}});
+  ASSERT_TRUE(started.value("ok", false)) << started.dump();
+  std::uint64_t sequence = 0;
+  for (int i = 0; i < 2; ++i) {
+    const auto c = instrument.next_command(2000ms);
+    ASSERT_TRUE(c);
+    if (i == 1) {
+      ASSERT_TRUE(admin({{"cmd", "hold_run"}}).value("ok", false));
+    }
+    instrument.ack(*c, wire::AckStatus::Done);
+    instrument.frame(*c, sequence++, 1);
+  }
+  const auto last_progress = std::chrono::steady_clock::now();
+  std::optional<ScriptedInstrument::ReceivedCommand> safe;
+  while (!safe && std::chrono::steady_clock::now() - last_progress < 3s) {
+    const auto c = instrument.next_command(50ms);
+    if (c && c->actuator == "beam_blank") safe = c;
+  }
+  ASSERT_TRUE(safe) << "no safe state within 3 s";
+  const auto waited = std::chrono::steady_clock::now() - last_progress;
+  EXPECT_EQ(safe->target, std::vector<double>{1.0});
+  EXPECT_GE(waited, 190ms);
+  EXPECT_LT(waited, 1000ms);
+  instrument.ack(*safe, wire::AckStatus::Done);
+  const json s = wait_status([](const json& st) { return !st["last_run"].is_null(); });
+  EXPECT_EQ(s["last_run"]["state"], "stalled");
+  EXPECT_EQ(s["last_run"]["watchdog"], "loop_stall");
+  EXPECT_EQ(counter(s, "watchdog.fired.loop_stall"), 1u);
+
+  const auto file = config_.data_dir / started["run_id"].get<std::string>() / "provenance.elp";
+  auto kinds = records_by_kind(file);
+  int watchdog_notes = 0;
+  for (const auto& r : kinds[wire::RecordKind::Note]) {
+    watchdog_notes += r.subject == "watchdog/loop_stall" ? 1 : 0;
+  }
+  EXPECT_EQ(watchdog_notes, 1);
+  const auto& commands = kinds[wire::RecordKind::Command];
+  ASSERT_FALSE(commands.empty());
+  EXPECT_EQ(commands.back().attributes["actuator"], "beam_blank");
+  EXPECT_EQ(commands.back().attributes["origin"], "watchdog");
+  EXPECT_EQ(kinds[wire::RecordKind::Ack].back().attributes["origin"], "watchdog");
+}
+
+TEST_F(DaemonTest, StartRunRefusesAnInstrumentWithoutAnEnvelopeWhenOneIsRequired) {
+  config_.safety.require_envelope = true;
+  start();
+  auto connected = connect_instrument("scripted-4dstem");
+  const json reply = admin({{"cmd", "start_run"}, {"nx", 2}, {"ny", 1}});
+  EXPECT_FALSE(reply.value("ok", true));
+  EXPECT_NE(reply.value("error", "").find("no safety envelope"), std::string::npos) << reply.dump();
+  const json unknown = admin({{"cmd", "start_run"}, {"modality", "saxs"}, {"plan", "nope"}});
+  EXPECT_FALSE(unknown.value("ok", true));
 }
 
 }  // namespace

@@ -156,7 +156,8 @@ double BayesianOptimizer::acquisition_at(const GaussianProcess& gp, double incum
 
 Eigen::VectorXd BayesianOptimizer::maximise_acquisition(const GaussianProcess& gp, double incumbent,
                                                         const Eigen::VectorXd& best_unit,
-                                                        std::uint64_t salt, double& value) const {
+                                                        std::uint64_t salt, double& value,
+                                                        std::vector<Alternative>* others) const {
   const auto d = static_cast<Eigen::Index>(dimensions());
   const SobolSequence raw(dimensions(), options_.seed * 0x9E3779B97F4A7C15ull + salt + 1);
   std::vector<std::pair<double, Eigen::VectorXd>> scored;
@@ -193,11 +194,29 @@ Eigen::VectorXd BayesianOptimizer::maximise_acquisition(const GaussianProcess& g
   lopt.gradient_tolerance = 1e-7;
   value = -std::numeric_limits<double>::infinity();
   Eigen::VectorXd best = starts.front();
+  std::vector<std::pair<double, Eigen::VectorXd>> optima;
   for (const auto& s : starts) {
     const LbfgsResult r = minimize_lbfgs(objective, s, lo, hi, lopt);
-    if (std::isfinite(r.value) && -r.value > value) {
+    if (!std::isfinite(r.value)) continue;
+    optima.emplace_back(-r.value, r.x);
+    if (-r.value > value) {
       value = -r.value;
       best = r.x;
+    }
+  }
+  if (others != nullptr) {
+    // Starts that converged to the chosen optimum (or to each other) are one alternative.
+    std::stable_sort(optima.begin(), optima.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<Eigen::VectorXd> seen{best};
+    for (const auto& [a, u] : optima) {
+      const bool repeat = std::any_of(seen.begin(), seen.end(), [&](const Eigen::VectorXd& v) {
+        return (v - u).lpNorm<Eigen::Infinity>() < 1e-6;
+      });
+      if (repeat) continue;
+      seen.push_back(u);
+      const Eigen::VectorXd xo = gp.from_unit(u);
+      others->push_back({std::vector<double>(xo.data(), xo.data() + xo.size()), a});
     }
   }
   return best;
@@ -236,8 +255,9 @@ std::vector<Proposal> BayesianOptimizer::ask(std::size_t q) {
     const double incumbent = yf.maxCoeff(&arg);
     const Eigen::VectorXd best_unit = model.to_unit(xf.row(arg).transpose());
     double value = 0;
+    std::vector<Alternative> others;
     const Eigen::VectorXd u =
-        maximise_acquisition(model, incumbent, best_unit, ys_.size() * 64 + i, value);
+        maximise_acquisition(model, incumbent, best_unit, ys_.size() * 64 + i, value, &others);
     if (!std::isfinite(value)) {
       auto rest = sobol_proposals(q - i, true, "acquisition not finite anywhere", hash);
       out.insert(out.end(), rest.begin(), rest.end());
@@ -249,6 +269,7 @@ std::vector<Proposal> BayesianOptimizer::ask(std::size_t q) {
     p.acquisition_value = value;
     p.reason = "acquisition";
     p.model_state_hash = hash;
+    p.alternatives = std::move(others);
     out.push_back(std::move(p));
     if (i + 1 == q) break;
     // Fantasy observation at the chosen point, same hyperparameters.

@@ -39,6 +39,20 @@ struct PlanObservation {
   std::string payload_sha256{};    // the frame's provenance identity
   // Product name (as the stage publishes it, e.g. "bf", "intensity") to its values.
   std::map<std::string, std::vector<double>> products{};
+  // Product name to the values of its first axis, for products that have one (I(q): q).
+  std::map<std::string, std::vector<double>> axes{};
+};
+
+// A step of the plan that was not carried out: the safety envelope refused it before it was
+// sent ("envelope"), or the instrument answered Rejected, Failed or Expired ("instrument").
+// An adaptive plan learns of it so it does not wait for frames that will never come.
+struct PlanRefusal {
+  std::string source{};  // "envelope" | "instrument"
+  std::string actuator{};
+  std::vector<double> target{};
+  std::int64_t scan_index = -1;
+  std::string reason{};  // the envelope's reason ("range", "step", ...) or the ack status
+  std::string detail{};
 };
 
 // How far the run has got, for plans whose next step depends on it.
@@ -68,6 +82,9 @@ class RunPlan {
   // Product names the plan wants in its observations; empty for fixed plans, so the pipeline
   // does not copy results nobody reads.
   virtual std::vector<std::string> observed_products() const { return {}; }
+  // A step it handed out was refused or failed. Called on the I/O thread, in order with
+  // observe(); fixed plans go on with their next step.
+  virtual void refused(const PlanRefusal& /*refusal*/) {}
 };
 
 // 4D-STEM: every probe position of an nx-by-ny grid, one frame each.

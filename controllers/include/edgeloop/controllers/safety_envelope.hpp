@@ -20,6 +20,7 @@ struct ActuatorLimits {
   std::optional<double> max_rate_per_s{};  // largest |target - last| / elapsed seconds
   bool allowed_during_interlock = false;   // e.g. beam_blank [1] must stay possible
   double dose_per_unit = 0.0;              // dose a command costs per unit of target[0]
+  double dose_per_command = 0.0;           // dose every command costs (e.g. one probe position)
 };
 
 struct EnvelopeDecision {
@@ -43,14 +44,25 @@ class SafetyEnvelope {
   EnvelopeDecision admit(const std::string& actuator, const std::vector<double>& target,
                          std::int64_t now_ns);
 
+  // Only the range and the shape of the target: what the watchdog's safe-state commands must
+  // still pass (they must be possible during an interlock and whatever the budget says).
+  EnvelopeDecision check_range(const std::string& actuator,
+                               const std::vector<double>& target) const;
+
+  // The limits of `actuator`, nullptr when it has none (and so may not move at all).
+  const ActuatorLimits* limits(const std::string& actuator) const;
+
   // Interlock state from the instrument's status messages.
   void set_interlock(bool active) { interlock_ = active; }
   bool interlock() const { return interlock_; }
   // The instrument's readback: where the actuator really is (steps and rates are measured
-  // from here, so they hold even when the daemon did not move it).
+  // from here, so they hold even when the daemon did not move it). `now_ns` is when it got
+  // there; a readback equal to the known position keeps the earlier time.
   void set_position(const std::string& actuator, std::vector<double> position, std::int64_t now_ns);
 
   double dose_spent() const { return dose_spent_; }
+  // The dose `target` would cost on `actuator` (0 for an actuator without limits).
+  double dose_of(const std::string& actuator, const std::vector<double>& target) const;
   std::optional<double> dose_budget() const { return dose_budget_; }
 
  private:

@@ -2,6 +2,8 @@
 // on it. Replies are JSON objects with "ok" and either the result or "error".
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -33,10 +35,16 @@ struct SissoOptions {
 };
 
 struct AdminRequest {
-  // status | ping | start_run | stop_run | submit_sisso | job_status | cancel_job | jobs
+  // status | ping | start_run | stop_run | hold_run | submit_sisso | job_status | cancel_job |
+  // jobs
   std::string command;
   std::string modality = "4dstem";  // start_run: "4dstem" | "saxs" | "apt"
-  std::uint32_t nx = 0;             // start_run (4dstem): raster grid
+  // start_run: the plan by name (empty: the modality's default) and its fields: the request
+  // without cmd, modality, instrument and title. The built-in plans' fields are checked here;
+  // another plan's by its factory when the run starts.
+  std::string plan;
+  nlohmann::json plan_spec = nlohmann::json::object();
+  std::uint32_t nx = 0;  // start_run (4dstem): raster grid
   std::uint32_t ny = 0;
   std::vector<std::vector<double>> points;  // start_run (saxs): [x_mm, y_mm(, T_c)] each
   std::uint32_t frames_per_point = 1;       // start_run (saxs)

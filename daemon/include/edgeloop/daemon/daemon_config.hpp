@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "edgeloop/core/config_table.hpp"
 #include "edgeloop/core/logging.hpp"
 #include "edgeloop/core/provenance_log.hpp"
+#include "edgeloop/daemon/safety_config.hpp"
 #include "edgeloop/jobs/jobs_config.hpp"
 #include "edgeloop/pipeline/native_frame_decoder.hpp"
 #include "edgeloop/pipeline/overflow_policy.hpp"
@@ -42,15 +44,18 @@ struct PipelineConfig {
   std::map<std::string, nlohmann::json> parameters{};  // by stage name
 };
 
-// [streams."<name>"]: what a data stream does when the pipeline falls behind.
+// [streams."<name>"]: what a data stream does when the pipeline falls behind, and how its raw
+// frames are stored when not as [storage] raw_codec says.
 struct StreamConfig {
   OverflowPolicy policy = OverflowPolicy::Lossless;
+  std::optional<wire::Codec> codec{};
 };
 
 // [storage]: the run's NeXus file.
 struct StorageConfig {
   bool enabled = true;
-  wire::Codec raw_codec = wire::Codec::BitshuffleLz4;  // raw frames as stored: BitshuffleLz4 | Raw
+  wire::Codec raw_codec = wire::Codec::BitshuffleLz4;  // BitshuffleLz4 | Zstd | Raw
+  int zstd_level = 3;                                  // for Zstd chunks, 1..19
   std::size_t queue_capacity = 64;                     // frames waiting for the writer
   std::chrono::milliseconds flush_interval{250};       // how stale a SWMR reader's view can be
   std::size_t pool_slots = 64;                         // pooled buffers for decoded/encoded frames
@@ -90,6 +95,7 @@ struct DaemonConfig {
   LogConfig logging;
   jobs::JobsConfig jobs;  // [jobs]: runners, job directories, content store
   SissoJobConfig sisso;
+  SafetyConfig safety;  // [safety]: envelopes, safe states, watchdog
 };
 
 // The stages a modality gets when [pipeline.<modality>] does not say: 4D-STEM gets frame_sum

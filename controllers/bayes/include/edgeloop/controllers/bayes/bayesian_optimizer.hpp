@@ -47,12 +47,21 @@ struct BoOptions {
   std::shared_ptr<spdlog::logger> logger;  // fallbacks are logged at warn; null: not logged
 };
 
+// A local optimum of the acquisition function that was not chosen, for the decision record.
+struct Alternative {
+  std::vector<double> x;  // original units
+  double acquisition_value;
+};
+
 struct Proposal {
   std::vector<double> x;                                                // original units
   double acquisition_value = std::numeric_limits<double>::quiet_NaN();  // NaN for Sobol points
   bool fallback = false;         // true when a failed model fit forced a Sobol point
   std::string reason;            // "initial design", "acquisition", or why the fallback engaged
   std::string model_state_hash;  // SHA-256 hex of seed, hyperparameters and data
+  // The other local optima the acquisition search found (best first, distinct points);
+  // empty for Sobol points.
+  std::vector<Alternative> alternatives;
 };
 
 class BayesianOptimizer {
@@ -80,7 +89,7 @@ class BayesianOptimizer {
   std::string state_hash() const;
   Eigen::VectorXd maximise_acquisition(const GaussianProcess& gp, double incumbent,
                                        const Eigen::VectorXd& best_unit, std::uint64_t salt,
-                                       double& value) const;
+                                       double& value, std::vector<Alternative>* others) const;
   double acquisition_at(const GaussianProcess& gp, double incumbent, const Eigen::VectorXd& u,
                         Eigen::VectorXd* gradient) const;
 
