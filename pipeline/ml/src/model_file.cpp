@@ -9,6 +9,8 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "edgeloop/core/build_info.hpp"
@@ -153,6 +155,15 @@ ModelManifest load_model(torch::nn::Module& module, const std::filesystem::path&
     throw ModelFileError("model " + name + " is corrupt: its SHA-256 is " + actual +
                          ", the manifest says " + manifest.weights_sha256);
   }
+  // LibTorch's load replaces each tensor with the stored one whatever its shape, so a model
+  // built with other architecture parameters would load silently: compare the shapes.
+  std::vector<std::pair<std::string, std::vector<std::int64_t>>> expected;
+  for (const auto& item : module.named_parameters()) {
+    expected.emplace_back(item.key(), item.value().sizes().vec());
+  }
+  for (const auto& item : module.named_buffers()) {
+    expected.emplace_back(item.key(), item.value().sizes().vec());
+  }
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(name);
@@ -162,6 +173,23 @@ ModelManifest load_model(torch::nn::Module& module, const std::filesystem::path&
     throw ModelFileError("model " + name +
                          " does not fit its architecture: " + what.substr(0, what.find('\n')));
   }
+  auto shape_text = [](const std::vector<std::int64_t>& sizes) {
+    std::string text;
+    for (const auto n : sizes) text += (text.empty() ? "" : " x ") + std::to_string(n);
+    return "[" + text + "]";
+  };
+  std::size_t i = 0;
+  auto check = [&](const std::string& key, const torch::Tensor& t) {
+    if (i >= expected.size() || expected[i].first != key || expected[i].second != t.sizes().vec()) {
+      const auto& want = i < expected.size() ? expected[i].second : std::vector<std::int64_t>{};
+      throw ModelFileError("model " + name + " does not fit its architecture: " + key + " is " +
+                           shape_text(t.sizes().vec()) + " in the file, " + shape_text(want) +
+                           " in the module");
+    }
+    ++i;
+  };
+  for (const auto& item : module.named_parameters()) check(item.key(), item.value());
+  for (const auto& item : module.named_buffers()) check(item.key(), item.value());
   return manifest;
 }
 
