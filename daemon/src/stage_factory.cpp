@@ -7,6 +7,10 @@
 #include "edgeloop/core/wire_builders.hpp"
 #include "edgeloop/pipeline/apt/apt_ranging_stage.hpp"
 #include "edgeloop/pipeline/frame_sum_stage.hpp"
+#include "edgeloop/pipeline/lossy/electron_counting_stage.hpp"
+#include "edgeloop/pipeline/lossy/pca_compression_stage.hpp"
+#include "edgeloop/pipeline/ml/classify_stage.hpp"
+#include "edgeloop/pipeline/ml/denoise_stage.hpp"
 #include "edgeloop/pipeline/runtime/delay_stage.hpp"
 #include "edgeloop/pipeline/saxs/saxs_integration_stage.hpp"
 #include "edgeloop/pipeline/stem/stem_virtual_detector_stage.hpp"
@@ -26,6 +30,10 @@ constexpr std::array kStages = {
     StageKind{"stem_virtual_detectors", wire::Modality::Stem4D},
     StageKind{"saxs_azimuthal_integration", wire::Modality::Saxs},
     StageKind{"apt_ranging", wire::Modality::Apt},
+    StageKind{"electron_counting", wire::Modality::Stem4D},
+    StageKind{"pca_compression", wire::Modality::Unknown},
+    StageKind{"denoise", wire::Modality::Unknown},
+    StageKind{"classify", wire::Modality::Unknown},
 };
 
 const StageKind* find_kind(std::string_view name) {
@@ -41,6 +49,10 @@ std::unique_ptr<Stage> construct(std::string_view name) {
   if (name == "stem_virtual_detectors") return std::make_unique<StemVirtualDetectorStage>();
   if (name == "saxs_azimuthal_integration") return std::make_unique<saxs::SaxsIntegrationStage>();
   if (name == "apt_ranging") return std::make_unique<AptRangingStage>();
+  if (name == "electron_counting") return std::make_unique<lossy::ElectronCountingStage>();
+  if (name == "pca_compression") return std::make_unique<lossy::PcaCompressionStage>();
+  if (name == "denoise") return std::make_unique<ml::DenoiseStage>();
+  if (name == "classify") return std::make_unique<ml::ClassifyStage>();
   throw std::invalid_argument("unknown stage '" + std::string(name) + "'");
 }
 
@@ -70,10 +82,11 @@ std::unique_ptr<Stage> make_stage(const std::string& name, const nlohmann::json&
   nlohmann::json p = parameters.is_null() ? nlohmann::json::object() : parameters;
   if (!p.is_object())
     throw std::invalid_argument("stage '" + name + "': parameters must be a table");
-  if (name == "stem_virtual_detectors") {
-    // The map size is the run's raster, not a setting.
+  // Maps over the scan grid take the run's raster, not a setting.
+  if (name == "stem_virtual_detectors" ||
+      (name == "classify" && run.modality == wire::Modality::Stem4D)) {
     if (p.contains("scan_nx") || p.contains("scan_ny")) {
-      throw std::invalid_argument("stem_virtual_detectors: scan_nx/scan_ny come from the run");
+      throw std::invalid_argument(name + ": scan_nx/scan_ny come from the run");
     }
     p["scan_nx"] = std::max<std::uint32_t>(run.scan_nx, 1);
     p["scan_ny"] = std::max<std::uint32_t>(run.scan_ny, 1);

@@ -267,7 +267,7 @@ void ClassifyStage::snapshot_products(std::vector<Product>& out) const {
   out.push_back(grid_product("confidence_map", std::move(confidence), scan_nx_, scan_ny_));
   out.push_back(grid_product("entropy_map", std::move(entropy), scan_nx_, scan_ny_, "nat"));
   out.push_back(grid_product("mutual_information_map", std::move(mi), scan_nx_, scan_ny_, "nat"));
-  out.push_back(grid_product("visited_map", std::vector<double>(visits_.begin(), visits_.end()),
+  out.push_back(grid_product("classified_map", std::vector<double>(visits_.begin(), visits_.end()),
                              scan_nx_, scan_ny_));
   Product p = grid_product("probability_map", std::move(probability), scan_nx_, scan_ny_);
   p.shape.insert(p.shape.begin(), static_cast<std::uint32_t>(classes));

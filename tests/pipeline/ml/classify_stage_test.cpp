@@ -133,7 +133,7 @@ TEST_F(ClassifyStageTest, MapsFollowTheScanGrid) {
   EXPECT_FALSE(std::isnan(cls.values[4]));
   EXPECT_FALSE(std::isnan(cls.values[0]));
   EXPECT_TRUE(std::isnan(cls.values[1]));
-  EXPECT_EQ(find(maps, "visited_map").values[4], 2.0);
+  EXPECT_EQ(find(maps, "classified_map").values[4], 2.0);
   EXPECT_TRUE(std::isnan(find(maps, "entropy_map").values[1]));
   EXPECT_GE(find(maps, "mutual_information_map").values[0], 0.0);
   const auto& prob = find(maps, "probability_map");
@@ -148,7 +148,7 @@ TEST_F(ClassifyStageTest, MapsFollowTheScanGrid) {
   EXPECT_THROW(stage.process(off, out), std::out_of_range);
   std::vector<Product> after;
   stage.snapshot(after);
-  EXPECT_EQ(find(after, "visited_map").values, find(maps, "visited_map").values);
+  EXPECT_EQ(find(after, "classified_map").values, find(maps, "classified_map").values);
 }
 
 TEST_F(ClassifyStageTest, WithoutAGridThereAreNoMaps) {

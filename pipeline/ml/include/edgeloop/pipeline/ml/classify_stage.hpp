@@ -28,8 +28,8 @@ namespace edgeloop::ml {
 // (mean over the samples), "entropy" [1] and "mutual_information" [1] in nats.
 // Run level (snapshot and finish, only with a scan grid), each [scan_ny, scan_nx], NaN where
 // unvisited, revisits averaged: "class_map" (argmax of the mean probabilities),
-// "confidence_map", "entropy_map", "mutual_information_map", "visited_map", and
-// "probability_map" [classes, scan_ny, scan_nx].
+// "confidence_map", "entropy_map", "mutual_information_map", "classified_map" (frames classified
+// per position), and "probability_map" [classes, scan_ny, scan_nx].
 class ClassifyStage final : public Stage {
  public:
   ClassifyStage();
