@@ -1,10 +1,13 @@
 #include "plan_registry.hpp"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "edgeloop/controllers/bayes/bayesian_acquisition_plan.hpp"
+#include "edgeloop/controllers/scan/scan_plan.hpp"
 #include "edgeloop/core/wire_builders.hpp"
+#include "edgeloop/pipeline/ml/model_file.hpp"
 
 namespace edgeloop {
 
@@ -112,6 +115,40 @@ BuiltPlan bayesian(const PlanRequest& r) {
   return {std::make_unique<bayes::BayesianAcquisitionPlan>(std::move(options))};
 }
 
+// An adaptive 4D-STEM scan: `strategy` picks each probe position from the frames measured so
+// far. A replay passes the plan's own to_json() (kind "adaptive_scan"), whose extra fields are
+// the plan's tallies and are not options.
+BuiltPlan adaptive_scan(const std::string& strategy, const PlanRequest& r) {
+  const bool replay = r.spec.value("kind", std::string{}) == "adaptive_scan";
+  if (!replay) {
+    only_fields(r.spec,
+                {"nx", "ny", "fraction", "seed", "policy", "product", "temperature",
+                 "gradient_weight", "max_pending"},
+                strategy);
+  }
+  ScanPlanOptions o;
+  o.nx = static_cast<std::uint32_t>(integer(r.spec, "nx", 2, 4096));
+  o.ny = static_cast<std::uint32_t>(integer(r.spec, "ny", 2, 4096));
+  o.fraction = number(r.spec, "fraction", 0.2, 1e-6, 1.0);
+  o.seed = integer(r.spec, "seed", 0, std::numeric_limits<std::int64_t>::max(), 0);
+  o.temperature = number(r.spec, "temperature", 0.0, 0.0, 100.0);
+  o.gradient_weight = number(r.spec, "gradient_weight", 1.0, 0.0, 1e6);
+  o.max_pending = integer(r.spec, "max_pending", 1, 1024, 1);
+  if (const auto it = r.spec.find("product"); it != r.spec.end()) {
+    if (!it->is_string()) throw std::invalid_argument("'product' must be a product name");
+    o.product = it->get<std::string>();
+  }
+  if (const auto it = r.spec.find("policy"); it != r.spec.end()) {
+    if (!it->is_string()) throw std::invalid_argument("'policy' must be a model file path");
+    o.policy = it->get<std::string>();
+  }
+  try {
+    return {make_scan_strategy_plan(strategy, o), o.nx, o.ny};
+  } catch (const ml::ModelFileError& e) {
+    throw std::invalid_argument(e.what());
+  }
+}
+
 }  // namespace
 
 void PlanRegistry::add(wire::Modality modality, std::string name, PlanFactory factory) {
@@ -148,9 +185,18 @@ std::vector<std::string> PlanRegistry::names(wire::Modality modality) const {
 PlanRegistry builtin_plan_registry() {
   PlanRegistry r;
   r.add(wire::Modality::Stem4D, "raster", raster);
-  // A learned 4D-STEM scan (controllers/scan) goes here, e.g.
-  //   r.add(wire::Modality::Stem4D, "learned", [](const PlanRequest& q) { ...
-  //     return BuiltPlan{make_learned_scan_plan(nx, ny, fraction, policy, seed), nx, ny}; });
+  for (const std::string strategy : {"learned", "random", "gp_uncertainty", "raster_subsampled"}) {
+    r.add(wire::Modality::Stem4D, strategy,
+          [strategy](const PlanRequest& q) { return adaptive_scan(strategy, q); });
+  }
+  // A replay names the plan by its to_json() kind and the strategy inside it.
+  r.add(wire::Modality::Stem4D, "adaptive_scan", [](const PlanRequest& q) {
+    const auto it = q.spec.find("strategy");
+    if (it == q.spec.end() || !it->is_string()) {
+      throw std::invalid_argument("missing 'strategy'");
+    }
+    return adaptive_scan(it->get<std::string>(), q);
+  });
   r.add(wire::Modality::Saxs, "acquisitions", acquisitions);
   r.add(wire::Modality::Saxs, "bayes", bayesian);
   r.add(wire::Modality::Apt, "stream", stream);

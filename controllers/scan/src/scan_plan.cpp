@@ -111,6 +111,9 @@ class AdaptiveScanPlan final : public RunPlan {
             {"seed", options_.seed},
             {"product", options_.product},
             {"max_pending", options_.max_pending},
+            {"temperature", options_.temperature},
+            {"gradient_weight", options_.gradient_weight},
+            {"policy", options_.policy.string()},
             {"observations", observations_},
             {"observations_without_product", without_product_},
             {"controller", description_}};
