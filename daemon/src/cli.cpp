@@ -4,7 +4,11 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -271,6 +275,23 @@ std::filesystem::path provenance_file(const std::string& run,
 
 }  // namespace
 
+// `edgeloop train ...` runs the trainers, which live in their own program beside this one so
+// the client links neither LibTorch's training code nor the simulators.
+int exec_trainer(const std::vector<std::string>& args) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto trainer = (ec ? std::filesystem::path{} : self.parent_path()) / "edgeloop-train";
+  std::vector<std::string> argv_text{trainer.string()};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv_ptrs;
+  for (auto& a : argv_text) argv_ptrs.push_back(a.data());
+  argv_ptrs.push_back(nullptr);
+  execv(trainer.c_str(), argv_ptrs.data());
+  std::cerr << "edgeloop train: cannot run " << trainer.string() << ": " << std::strerror(errno)
+            << "\n";
+  return 1;
+}
+
 int run_cli(int argc, char** argv) {
   CLI::App app{"edgeloop: client for the edgeloopd daemon"};
   app.require_subcommand(1);
@@ -313,7 +334,8 @@ int run_cli(int argc, char** argv) {
   std::string plan_name;
   std::string plan_spec;
   start->add_option("--plan", plan_name,
-                    "the plan by name (4dstem: raster; saxs: acquisitions, bayes; apt: stream)");
+                    "the plan by name (4dstem: raster, learned, random, gp_uncertainty, "
+                    "raster_subsampled; saxs: acquisitions, bayes; apt: stream)");
   start->add_option("--spec", plan_spec,
                     "the plan's fields as a JSON object, e.g. for bayes '{\"budget\": 12, "
                     "\"bounds\": {...}, \"objective\": {...}}'");
@@ -381,11 +403,18 @@ int run_cli(int argc, char** argv) {
   show->add_option("--kind", kind_filter, "only records of this kind (frame, result, command...)");
   show->add_flag("--allow-unsealed", allow_unsealed, "accept a log whose run is still open");
 
+  auto* train = app.add_subcommand(
+      "train",
+      "reproduce a shipped model from simulated data: denoiser, classifier or scan-policy "
+      "(`edgeloop train <what> --help` lists the options)");
+  train->prefix_command();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kOk : kUsage;
   }
+  if (train->parsed()) return exec_trainer(train->remaining());
 
   DaemonConfig config;
   try {
