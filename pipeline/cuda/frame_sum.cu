@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "edgeloop/pipeline/detail/cuda_buffer.cuh"
 #include "edgeloop/pipeline/detail/frame_sum_contract.hpp"
 #include "edgeloop/pipeline/frame_sum_kernel.hpp"
 
@@ -27,30 +28,15 @@ constexpr unsigned kThreadsPerBlock = 256;
 constexpr std::size_t kMaxBlocks = 1024;
 
 void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) {
-    throw std::runtime_error(std::string("frame_sum_cuda: ") + what + ": " +
-                             cudaGetErrorString(status));
-  }
+  detail::check_cuda(status, "frame_sum_cuda", what);
 }
 
-// Owns one plain device allocation so an exception between cudaMalloc and the end of the call
+// Owns one device allocation so an exception between cudaMalloc and the end of the call
 // cannot leak it.
-class DeviceBuffer {
+class DeviceBuffer : public detail::CudaBuffer {
  public:
-  explicit DeviceBuffer(std::size_t bytes) {
-    check(cudaMalloc(&ptr_, std::max<std::size_t>(bytes, 1)), "cudaMalloc");
-  }
-  ~DeviceBuffer() { cudaFree(ptr_); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-
-  template <typename T>
-  T* as() const {
-    return static_cast<T*>(ptr_);
-  }
-
- private:
-  void* ptr_ = nullptr;
+  explicit DeviceBuffer(std::size_t bytes)
+      : detail::CudaBuffer("frame_sum_cuda", std::max<std::size_t>(bytes, 1)) {}
 };
 
 // Each block reduces a grid-strided share of the frame into partials[blockIdx.x].

@@ -13,6 +13,7 @@
 
 #include "edgeloop/pipeline/compress/cuda_bitshuffle.hpp"
 #include "edgeloop/pipeline/compress/detail/bit_transpose_group.hpp"
+#include "edgeloop/pipeline/detail/cuda_buffer.cuh"
 #include "edgeloop/pipeline/frame_sum_kernel.hpp"
 
 namespace edgeloop {
@@ -23,34 +24,8 @@ constexpr unsigned kThreadsPerBlock = 256;
 constexpr std::size_t kMaxGridRows = 65535;
 
 void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) {
-    throw std::runtime_error(std::string("bitshuffle (CUDA): ") + what + ": " +
-                             cudaGetErrorString(status));
-  }
+  detail::check_cuda(status, "bitshuffle (CUDA)", what);
 }
-
-// One device allocation that only grows, so steady frame sizes reuse it.
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  ~DeviceBuffer() { cudaFree(ptr_); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-
-  void reserve(std::size_t bytes) {
-    if (bytes <= size_) return;
-    cudaFree(ptr_);
-    ptr_ = nullptr;
-    size_ = 0;
-    check(cudaMalloc(&ptr_, bytes), "cudaMalloc");
-    size_ = bytes;
-  }
-  std::uint8_t* data() const { return static_cast<std::uint8_t*>(ptr_); }
-
- private:
-  void* ptr_ = nullptr;
-  std::size_t size_ = 0;
-};
 
 __global__ void __launch_bounds__(kThreadsPerBlock)
     bitshuffle_blocks(const std::uint8_t* __restrict__ in, std::uint8_t* __restrict__ out,
@@ -66,8 +41,8 @@ __global__ void __launch_bounds__(kThreadsPerBlock)
 }  // namespace
 
 struct CudaBitshuffle::Device {
-  DeviceBuffer in;
-  DeviceBuffer out;
+  detail::CudaBuffer in{"bitshuffle (CUDA)"};
+  detail::CudaBuffer out{"bitshuffle (CUDA)"};
 };
 
 CudaBitshuffle::CudaBitshuffle() {

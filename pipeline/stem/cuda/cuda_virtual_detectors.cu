@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "edgeloop/pipeline/detail/cuda_buffer.cuh"
 #include "edgeloop/pipeline/frame_sum_kernel.hpp"
 #include "edgeloop/pipeline/stem/cuda_virtual_detectors.hpp"
 #include "edgeloop/pipeline/stem/detail/virtual_detector_contract.hpp"
@@ -37,37 +38,8 @@ constexpr std::uint8_t kAdf = kRegionAdf;
 constexpr std::uint8_t kCom = kRegionCom;
 
 void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) {
-    throw std::runtime_error(std::string("virtual detectors (CUDA): ") + what + ": " +
-                             cudaGetErrorString(status));
-  }
+  detail::check_cuda(status, "virtual detectors (CUDA)", what);
 }
-
-// One device allocation that only grows, so steady batches reuse it.
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  ~DeviceBuffer() { cudaFree(ptr_); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-
-  void reserve(std::size_t bytes) {
-    if (bytes <= size_) return;
-    cudaFree(ptr_);
-    ptr_ = nullptr;
-    size_ = 0;
-    check(cudaMalloc(&ptr_, bytes), "cudaMalloc");
-    size_ = bytes;
-  }
-  template <typename T>
-  T* as() const {
-    return static_cast<T*>(ptr_);
-  }
-
- private:
-  void* ptr_ = nullptr;
-  std::size_t size_ = 0;
-};
 
 // Page-locked host memory, so the copy to the device is one DMA transfer.
 class PinnedBuffer {
@@ -147,9 +119,9 @@ __global__ void __launch_bounds__(kThreadsPerBlock)
 }  // namespace
 
 struct CudaVirtualDetectors::Device {
-  DeviceBuffer regions;
-  DeviceBuffer frames;
-  DeviceBuffer partials;
+  detail::CudaBuffer regions{"virtual detectors (CUDA)"};
+  detail::CudaBuffer frames{"virtual detectors (CUDA)"};
+  detail::CudaBuffer partials{"virtual detectors (CUDA)"};
   PinnedBuffer staging;
   cudaStream_t stream = nullptr;
 
