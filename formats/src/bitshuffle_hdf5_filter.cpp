@@ -3,6 +3,7 @@
 #include <hdf5.h>
 
 #include "edgeloop/formats/bitshuffle_lz4.hpp"
+#include "h5_filter_buffer.hpp"
 
 #include <algorithm>
 #include <array>
@@ -30,26 +31,6 @@ void push_error(const char* function, const char* message) {
   H5Epush2(H5E_DEFAULT, __FILE__, function, __LINE__, H5E_ERR_CLS, H5E_PLINE, H5E_CALLBACK, "%s",
            message);
 }
-
-// A buffer from HDF5's allocator, which is what the filter pipeline hands over and frees.
-class H5Buffer {
- public:
-  explicit H5Buffer(std::size_t size) : data_(H5allocate_memory(size, false)), size_(size) {
-    if (data_ == nullptr) throw BitshuffleError("bitshuffle filter: out of memory");
-  }
-  H5Buffer(const H5Buffer&) = delete;
-  H5Buffer& operator=(const H5Buffer&) = delete;
-  ~H5Buffer() {
-    if (data_ != nullptr) H5free_memory(data_);
-  }
-
-  std::span<std::byte> bytes() { return {static_cast<std::byte*>(data_), size_}; }
-  void* release() { return std::exchange(data_, nullptr); }
-
- private:
-  void* data_;
-  std::size_t size_;
-};
 
 // Called once when a dataset is created. The caller may give hdf5plugin's options (block size,
 // compression) or the full layout of bitshuffle_hdf5_cd_values; either way the dataset gets
@@ -136,7 +117,7 @@ std::size_t filter(unsigned flags, std::size_t cd_count, const unsigned cd_value
     std::size_t allocated = 0;
     void* result = nullptr;
     if (compression == 0) {
-      H5Buffer out(nbytes);
+      detail::H5FilterBuffer out(nbytes, "bitshuffle filter");
       shuffle_blocks(input, element_size, block, out.bytes(), reverse);
       produced = allocated = nbytes;
       result = out.release();
@@ -149,13 +130,13 @@ std::size_t filter(unsigned flags, std::size_t cd_count, const unsigned cd_value
       if (total == 0 || total / 256 > nbytes) {
         throw BitshuffleError("bitshuffle filter: chunk header claims an impossible size");
       }
-      H5Buffer out(total);
+      detail::H5FilterBuffer out(total, "bitshuffle filter");
       bslz4_decompress(input, element_size, out.bytes());
       produced = allocated = total;
       result = out.release();
     } else {
       allocated = bslz4_max_compressed_size(nbytes, element_size, block);
-      H5Buffer out(allocated);
+      detail::H5FilterBuffer out(allocated, "bitshuffle filter");
       produced = bslz4_compress(input, element_size, out.bytes(), block);
       result = out.release();
     }

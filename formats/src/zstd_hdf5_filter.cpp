@@ -3,6 +3,7 @@
 #include <hdf5.h>
 
 #include "edgeloop/formats/zstd_hdf5.hpp"
+#include "h5_filter_buffer.hpp"
 
 #include <exception>
 #include <mutex>
@@ -16,26 +17,6 @@ void push_error(const char* message) {
   H5Epush2(H5E_DEFAULT, __FILE__, "zstd filter", __LINE__, H5E_ERR_CLS, H5E_PLINE, H5E_CALLBACK,
            "%s", message);
 }
-
-// A buffer from HDF5's allocator, which is what the filter pipeline hands over and frees.
-class H5Buffer {
- public:
-  explicit H5Buffer(std::size_t size) : data_(H5allocate_memory(size, false)), size_(size) {
-    if (data_ == nullptr) throw ZstdHdf5Error("zstd filter: out of memory");
-  }
-  H5Buffer(const H5Buffer&) = delete;
-  H5Buffer& operator=(const H5Buffer&) = delete;
-  ~H5Buffer() {
-    if (data_ != nullptr) H5free_memory(data_);
-  }
-
-  std::span<std::byte> bytes() { return {static_cast<std::byte*>(data_), size_}; }
-  void* release() { return std::exchange(data_, nullptr); }
-
- private:
-  void* data_;
-  std::size_t size_;
-};
 
 std::size_t filter(unsigned flags, std::size_t cd_count, const unsigned cd_values[],
                    std::size_t nbytes, std::size_t* buffer_size, void** buffer) noexcept {
@@ -53,14 +34,14 @@ std::size_t filter(unsigned flags, std::size_t cd_count, const unsigned cd_value
       if (total / kMaxRatio > nbytes) {
         throw ZstdHdf5Error("zstd filter: chunk header claims an impossible size");
       }
-      H5Buffer out(static_cast<std::size_t>(total));
+      detail::H5FilterBuffer out(static_cast<std::size_t>(total), "zstd filter");
       zstd_hdf5_decompress(input, out.bytes());
       produced = allocated = static_cast<std::size_t>(total);
       result = out.release();
     } else {
       const int level = cd_count > 0 ? static_cast<int>(cd_values[0]) : kZstdDefaultLevel;
       allocated = zstd_hdf5_max_compressed_size(nbytes);
-      H5Buffer out(allocated);
+      detail::H5FilterBuffer out(allocated, "zstd filter");
       produced = zstd_hdf5_compress(input, out.bytes(), level);
       result = out.release();
     }
