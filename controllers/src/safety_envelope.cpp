@@ -1,5 +1,6 @@
 #include "edgeloop/controllers/safety_envelope.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -86,16 +87,23 @@ EnvelopeDecision SafetyEnvelope::check(const std::string& actuator,
     return refuse("interlock", "'" + actuator + "' may not move while an interlock is active");
   }
   const auto position = positions_.find(actuator);
-  if (position != positions_.end() && position->second.value.size() == target.size()) {
+  if (position != positions_.end() && (l.max_step || l.max_rate_per_s)) {
+    // Fail closed: a known position that cannot be compared with the target would otherwise
+    // turn the step and rate limits off.
+    if (position->second.value.size() != target.size()) {
+      return refuse("step", actuator + ": the known position has " +
+                                std::to_string(position->second.value.size()) +
+                                " values, the target " + std::to_string(target.size()));
+    }
     const double seconds = static_cast<double>(now_ns - position->second.at_ns) * 1e-9;
     for (std::size_t i = 0; i < target.size(); ++i) {
       const double step = std::abs(target[i] - position->second.value[i]);
-      if (l.max_step && step > *l.max_step) {
+      if (l.max_step && !(step <= *l.max_step)) {
         return refuse("step", actuator + "[" + std::to_string(i) + "] step " +
                                   std::to_string(step) + " exceeds " + std::to_string(*l.max_step));
       }
       // A step is allowed only once enough time has passed for it at the largest rate.
-      if (l.max_rate_per_s && step > 0.0 && step > *l.max_rate_per_s * seconds) {
+      if (l.max_rate_per_s && step > 0.0 && !(step <= *l.max_rate_per_s * seconds)) {
         return refuse("rate", actuator + "[" + std::to_string(i) + "] would move " +
                                   std::to_string(step) + " in " + std::to_string(seconds) +
                                   " s, faster than " + std::to_string(*l.max_rate_per_s) + "/s");
@@ -122,6 +130,13 @@ EnvelopeDecision SafetyEnvelope::admit(const std::string& actuator,
 
 void SafetyEnvelope::set_position(const std::string& actuator, std::vector<double> position,
                                   std::int64_t now_ns) {
+  // Only finite readbacks of actuators the envelope limits, in the shape its targets have,
+  // are positions: anything else from the instrument is ignored (and must not grow the map).
+  const ActuatorLimits* l = limits(actuator);
+  if (l == nullptr || position.empty() || position.size() > 16 ||
+      !std::all_of(position.begin(), position.end(), [](double v) { return std::isfinite(v); })) {
+    return;
+  }
   // The time is that of the last change: a readback that repeats the known position (every
   // heartbeat does) must not restart the clock the rate limit measures from.
   auto it = positions_.find(actuator);

@@ -142,6 +142,17 @@ BuiltPlan adaptive_scan(const std::string& strategy, const PlanRequest& r) {
     if (!it->is_string()) throw std::invalid_argument("'policy' must be a model file path");
     o.policy = it->get<std::string>();
   }
+  // Every decision runs on the I/O thread, over the whole grid (and a GP over every
+  // measurement so far): bound the work so one request cannot stall the daemon.
+  constexpr std::uint64_t kMaxPositions = 65536;
+  constexpr double kMaxGpMeasurements = 1024;
+  if (std::uint64_t{o.nx} * o.ny > kMaxPositions) {
+    throw std::invalid_argument("nx * ny must be at most " + std::to_string(kMaxPositions));
+  }
+  if (strategy == "gp_uncertainty" && o.fraction * o.nx * o.ny > kMaxGpMeasurements) {
+    throw std::invalid_argument(
+        "gp_uncertainty measures at most 1024 positions (fraction * nx * ny)");
+  }
   try {
     return {make_scan_strategy_plan(strategy, o), o.nx, o.ny};
   } catch (const ml::ModelFileError& e) {

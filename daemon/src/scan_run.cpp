@@ -261,7 +261,10 @@ void ScanRun::on_instrument_status(
   // taking it would measure the next step from the wrong place.
   const std::int64_t now = monotonic_ns();
   for (const auto& [actuator, value] : readbacks) {
-    if (value.empty() || in_flight_of_actuator_[actuator] > 0) continue;
+    const auto in_flight = in_flight_of_actuator_.find(actuator);  // no insert for strangers
+    if (value.empty() || (in_flight != in_flight_of_actuator_.end() && in_flight->second > 0)) {
+      continue;
+    }
     envelope_->set_position(actuator, value, now);
   }
 }

@@ -31,6 +31,21 @@ TEST(SafetyEnvelope, AllowsWhatIsInsideAndSaysWhyItRefusesTheRest) {
   EXPECT_TRUE(e.check("scan_position", {10, 4}, kSecond).allowed);
 }
 
+// A readback is input from the instrument: one that is not a position cannot switch the step
+// and rate limits off.
+TEST(SafetyEnvelope, ABadReadbackNeverLoosensTheStepAndRateLimits) {
+  SafetyEnvelope e = microscope();
+  e.set_position("scan_position", {3, 4}, 0);
+  e.set_position("scan_position", {std::nan(""), 4}, 0);  // ignored: the last good one stands
+  EXPECT_EQ(e.check("scan_position", {20, 4}, kSecond).reason, "step");
+  e.set_position("defocus", {0, 0}, 0);  // the wrong shape: step limits fail closed
+  EXPECT_EQ(e.check("defocus", {10}, kSecond).reason, "step");
+  e.set_position("defocus", {0}, 0);
+  EXPECT_TRUE(e.check("defocus", {10}, kSecond).allowed);
+  e.set_position("stage_z", {1}, 0);  // no limits: not tracked, still unknown
+  EXPECT_EQ(e.check("stage_z", {1}, kSecond).reason, "unknown_actuator");
+}
+
 TEST(SafetyEnvelope, AnInterlockStopsEverythingButTheSafeActions) {
   SafetyEnvelope e = microscope();
   e.set_interlock(true);

@@ -116,6 +116,7 @@ class AdaptiveScanPlan final : public RunPlan {
             {"policy", options_.policy.string()},
             {"observations", observations_},
             {"observations_without_product", without_product_},
+            {"refused", refused_},
             {"controller", description_}};
   }
 
@@ -146,8 +147,18 @@ class AdaptiveScanPlan final : public RunPlan {
 
   std::vector<std::string> observed_products() const override { return {options_.product}; }
 
+  // A refused or failed position brings no frame: stop waiting for it, and never choose it
+  // again (the envelope or the instrument would refuse it again).
+  void refused(const PlanRefusal& r) override {
+    if (pending_.erase(r.scan_index) > 0) {
+      scan_.lose(r.scan_index);
+      ++refused_;
+    }
+  }
+
  private:
   std::string strategy_name_;
+  std::size_t refused_ = 0;
   ScanPlanOptions options_;
   scan::SparseScanImage scan_;
   std::unique_ptr<scan::ScanStrategy> strategy_;

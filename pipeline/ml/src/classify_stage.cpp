@@ -66,6 +66,9 @@ struct ClassifyStage::Network {
       : manifest(read_manifest(path)),
         net(ClassifierShape::from_json(manifest.architecture_params)) {
     manifest = load_model(*net, path, "classifier", kClassifierArchitecture);
+    if (!(net->temperature() > 0.0)) {
+      throw ModelFileError("model " + path.string() + ": its calibration temperature is not > 0");
+    }
     net->eval();
   }
   ModelManifest manifest;

@@ -186,6 +186,15 @@ ModelManifest load_model(torch::nn::Module& module, const std::filesystem::path&
                            shape_text(t.sizes().vec()) + " in the file, " + shape_text(want) +
                            " in the module");
     }
+    // Shapes alone let a float64 or half file (which fails at the first frame) or one with
+    // NaNs (which gives NaN for every frame) through.
+    if (t.scalar_type() != torch::kFloat32 && t.scalar_type() != torch::kInt64) {
+      throw ModelFileError("model " + name + ": " + key + " is " +
+                           std::string(c10::toString(t.scalar_type())) + ", not float32");
+    }
+    if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>()) {
+      throw ModelFileError("model " + name + ": " + key + " holds values that are not finite");
+    }
     ++i;
   };
   for (const auto& item : module.named_parameters()) check(item.key(), item.value());

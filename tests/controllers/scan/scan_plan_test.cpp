@@ -137,6 +137,27 @@ TEST(ScanPlan, WaitsForPendingFramesAndSurvivesAFrameWithoutItsProduct) {
   EXPECT_FALSE(wide->next({}));
 }
 
+// A refused or failed position brings no frame: the plan must not wait for it forever.
+TEST(ScanPlan, ARefusedPositionIsNotWaitedForNorChosenAgain) {
+  auto plan = make_scan_strategy_plan("random", {.nx = 4, .ny = 4, .fraction = 1.0, .seed = 2});
+  const auto first = plan->next({});
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(plan->next({}));
+  plan->refused({.source = "envelope",
+                 .actuator = first->actuator,
+                 .target = first->target,
+                 .scan_index = first->scan_index,
+                 .reason = "range"});
+  EXPECT_EQ(plan->to_json()["refused"], 1);
+  std::set<std::int64_t> chosen{first->scan_index};
+  while (const auto step = plan->next({})) {
+    EXPECT_TRUE(chosen.insert(step->scan_index).second) << step->scan_index;
+    plan->observe(observation_for(*step));
+  }
+  EXPECT_EQ(chosen.size(), 16u);
+  EXPECT_TRUE(plan->done());
+}
+
 TEST(ScanPlan, UnusablePolicyFilesAreRefusedByName) {
   testing::TempDir dir;
   const auto missing = dir / "absent.pt";

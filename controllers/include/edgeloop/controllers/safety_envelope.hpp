@@ -57,7 +57,8 @@ class SafetyEnvelope {
   bool interlock() const { return interlock_; }
   // The instrument's readback: where the actuator really is (steps and rates are measured
   // from here, so they hold even when the daemon did not move it). `now_ns` is when it got
-  // there; a readback equal to the known position keeps the earlier time.
+  // there; a readback equal to the known position keeps the earlier time. Readbacks of
+  // actuators without limits, empty, longer than 16 or not finite are ignored.
   void set_position(const std::string& actuator, std::vector<double> position, std::int64_t now_ns);
 
   double dose_spent() const { return dose_spent_; }
