@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "edgeloop/controllers/plan_record.hpp"
+#include "edgeloop/core/sha256.hpp"
 
 namespace edgeloop::bayes {
 
@@ -222,6 +223,7 @@ void BayesianAcquisitionPlan::propose() {
                       .scan_index = scan_index,
                       .frames = options_.frames_per_point});
   }
+  new_observations_.clear();
   ++batches_;
 }
 
@@ -263,7 +265,11 @@ json BayesianAcquisitionPlan::decision(const Proposal& p, std::size_t evaluation
           {"seed", options_.seed},
           {"hyperparameters", hyper},
           {"observations_told", optimizer_.observations()},
-          {"inputs", told_observations_},
+          // The observations told since the last batch (those this decision is the first to
+          // use), and a digest chaining every one told so far: the record stays small however
+          // long the run, yet names exactly the data the model saw.
+          {"inputs", new_observations_},
+          {"inputs_digest", inputs_digest_},
           {"best_so_far", best},
           {"alternatives", alternatives}};
 }
@@ -278,7 +284,9 @@ void BayesianAcquisitionPlan::observe(const PlanObservation& o) {
     e.sum += *value;
     ++e.values;
   }
-  told_observations_.push_back(observation_hash(o));
+  const std::string hash = observation_hash(o);
+  new_observations_.push_back(hash);
+  inputs_digest_ = to_hex(Sha256().update(inputs_digest_).update(hash).finish());
   if (e.frames_seen >= options_.frames_per_point) finish(index, e.values == 0);
 }
 

@@ -88,8 +88,11 @@ TEST(BayesianAcquisitionPlan, MovesThenAcquiresAndRecordsEachDecision) {
     EXPECT_EQ(d["evaluation"], i / 4);
     EXPECT_EQ(d["seed"], 3);
     EXPECT_EQ(d["model_state_hash"].get<std::string>().size(), 64u);
-    EXPECT_EQ(d["inputs"].size(), 2 * (i / 4));  // every observation told so far, by hash
-    if (i / 4 >= 5) {                            // after the Sobol design: a fitted model chose it
+    // The observations told since the last decision (the previous point's two frames), and a
+    // digest of all of them.
+    EXPECT_EQ(d["inputs"].size(), i == 0 ? 0u : 2u);
+    EXPECT_EQ(d["inputs_digest"].get<std::string>().size(), i == 0 ? 0u : 64u);
+    if (i / 4 >= 5) {  // after the Sobol design: a fitted model chose it
       EXPECT_EQ(d["reason"], "acquisition");
       EXPECT_TRUE(d["acquisition_value"].is_number());
       EXPECT_TRUE(d["hyperparameters"].is_object());

@@ -74,8 +74,9 @@ class BayesianAcquisitionPlan final : public RunPlan {
   BayesianOptimizer optimizer_;
   std::vector<Evaluation> evaluations_;
   std::deque<PlanStep> queue_;
-  std::size_t awaiting_ = 0;                    // evaluations still measuring
-  std::vector<std::string> told_observations_;  // hashes of every observation told, in order
+  std::size_t awaiting_ = 0;                   // evaluations still measuring
+  std::vector<std::string> new_observations_;  // hashes told since the last batch, in order
+  std::string inputs_digest_;                  // SHA-256 chain over every observation told
   std::size_t batches_ = 0;
 };
 
