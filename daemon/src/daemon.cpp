@@ -1,4 +1,5 @@
 #include "edgeloop/daemon/daemon.hpp"
+#include "edgeloop/daemon/systemd_notifier.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -755,9 +756,15 @@ void Daemon::run() {
   const bool any_latest = std::any_of(
       s.config.streams.begin(), s.config.streams.end(),
       [](const auto& stream) { return stream.second.policy == OverflowPolicy::Latest; });
+  // Under systemd (Type=notify): ready once the sockets are bound and the workers run, and a
+  // keep-alive from this loop only, so a hung I/O thread gets the service restarted.
+  SystemdNotifier systemd = SystemdNotifier::from_environment();
+  systemd.notify("READY=1\nSTATUS=accepting data, commands and admin requests");
   std::int64_t stop_deadline = 0;
   for (;;) {
+    systemd.watchdog_tick(monotonic_ns());
     if (s.stop.load() && !s.stopping) {
+      systemd.notify("STOPPING=1\nSTATUS=draining in-flight commands and frames");
       // Stop issuing commands, but give those in flight their acks and frames first.
       s.stopping = true;
       stop_deadline = monotonic_ns() + to_ns(s.config.stop_grace);
