@@ -4,12 +4,48 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "edgeloop/core/config_error.hpp"
 #include "edgeloop/daemon/daemon.hpp"
 #include "edgeloop/pipeline/kokkos_runtime.hpp"
+
+namespace {
+
+// SIGHUP: read the file again; a file that does not load changes nothing. Says what took effect
+// and what changed but needs a restart.
+// `loaded` is the file as last applied.
+void reload_config(const std::string& file, std::optional<edgeloop::ConfigTable>& loaded,
+                   edgeloop::Daemon& daemon, spdlog::logger& log) {
+  if (file.empty() || !loaded) {
+    log.warn("SIGHUP: started without --config, nothing to reload");
+    return;
+  }
+  try {
+    const edgeloop::ConfigTable after = edgeloop::ConfigTable::load_file(file);
+    edgeloop::DaemonConfig config = edgeloop::load_daemon_config_file(file);
+    const edgeloop::ConfigReload plan = edgeloop::plan_config_reload(*loaded, after);
+    if (std::find(plan.live.begin(), plan.live.end(), "logging.level") != plan.live.end()) {
+      log.set_level(spdlog::level::from_str(config.logging.level));
+    }
+    daemon.reload(std::move(config));
+    auto join = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+      return out.empty() ? std::string("none") : out;
+    };
+    log.warn("SIGHUP: reloaded {}; applied: {}; changed but needing a restart: {}", file,
+             join(plan.live), join(plan.restart));
+    loaded = after;
+  } catch (const std::exception& e) {
+    log.error("SIGHUP: {} was not applied: {}", file, e.what());
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"edgeloopd: closes the loop between detector and instrument"};
@@ -31,6 +67,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!data_dir.empty()) config.data_dir = data_dir;
+  // The file as applied, so a SIGHUP can say what changed since.
+  std::optional<edgeloop::ConfigTable> applied_file;
+  if (!config_file.empty()) applied_file = edgeloop::ConfigTable::load_file(config_file);
   if (check_only) {
     std::cout << "configuration OK\n";
     return 0;
@@ -63,7 +102,7 @@ int main(int argc, char** argv) {
       int signo = 0;
       sigwait(&signals, &signo);
       if (signo == SIGHUP) {
-        log->warn("SIGHUP: live reload is not supported yet; restart to apply a new config");
+        reload_config(config_file, applied_file, daemon, *log);
         continue;
       }
       log->info("signal {} received, shutting down", signo);

@@ -7,6 +7,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -96,6 +97,9 @@ struct Daemon::State {
   BufferPool pool;                      // decoded pixels and encoded chunks
   std::atomic<bool> stop{false};
   bool stopping = false;  // I/O thread: stop requested, no new commands
+  // A configuration from SIGHUP, waiting for the I/O thread (which alone reads `config`).
+  std::mutex reload_mutex;
+  std::optional<DaemonConfig> reload;
   std::int64_t started_mono_ns = monotonic_ns();
   InstrumentRegistry instruments;
   std::optional<ScanRun> run;
@@ -716,6 +720,11 @@ void Daemon::request_stop() {
   state_->stop.store(true);
 }
 
+void Daemon::reload(DaemonConfig config) {
+  const std::lock_guard lock(state_->reload_mutex);
+  state_->reload = std::move(config);
+}
+
 const Counters& Daemon::counters() const {
   return state_->counters;
 }
@@ -763,6 +772,16 @@ void Daemon::run() {
   std::int64_t stop_deadline = 0;
   for (;;) {
     systemd.watchdog_tick(monotonic_ns());
+    if (std::optional<DaemonConfig> next = [&] {
+          const std::lock_guard lock(s.reload_mutex);
+          return std::exchange(s.reload, std::nullopt);
+        }()) {
+      // What a run is built from at its start; a run already going keeps its own.
+      s.config.pipelines = std::move(next->pipelines);
+      s.config.safety = std::move(next->safety);
+      s.counters.add("config.reloads");
+      s.log->info("configuration reloaded: pipelines and safety apply from the next run");
+    }
     if (s.stop.load() && !s.stopping) {
       systemd.notify("STOPPING=1\nSTATUS=draining in-flight commands and frames");
       // Stop issuing commands, but give those in flight their acks and frames first.

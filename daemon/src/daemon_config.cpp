@@ -1,5 +1,7 @@
 #include "edgeloop/daemon/daemon_config.hpp"
 
+#include <algorithm>
+
 #include "edgeloop/core/config_error.hpp"
 #include "edgeloop/core/wire_builders.hpp"
 #include "stage_factory.hpp"
@@ -214,6 +216,34 @@ DaemonConfig load_daemon_config(const ConfigTable& table) {
 
 DaemonConfig load_daemon_config_file(const std::filesystem::path& file) {
   return load_daemon_config(ConfigTable::load_file(file));
+}
+
+ConfigReload plan_config_reload(const ConfigTable& before, const ConfigTable& after) {
+  std::vector<std::string> sections = before.keys();
+  for (const std::string& k : after.keys()) {
+    if (std::find(sections.begin(), sections.end(), k) == sections.end()) sections.push_back(k);
+  }
+  ConfigReload out;
+  for (const std::string& section : sections) {
+    nlohmann::json old_value = before.get_json(section).value_or(nullptr);
+    nlohmann::json new_value = after.get_json(section).value_or(nullptr);
+    if (old_value == new_value) continue;
+    // Stages and envelopes are built when a run starts, so new ones serve the next run.
+    if (section == "pipeline" || section == "safety") {
+      out.live.push_back(section);
+      continue;
+    }
+    if (section == "logging" && old_value.is_object() && new_value.is_object()) {
+      const nlohmann::json old_level = old_value.value("level", nlohmann::json());
+      const nlohmann::json new_level = new_value.value("level", nlohmann::json());
+      old_value.erase("level");
+      new_value.erase("level");
+      if (old_level != new_level) out.live.push_back("logging.level");
+      if (old_value == new_value) continue;
+    }
+    out.restart.push_back(section);
+  }
+  return out;
 }
 
 }  // namespace edgeloop

@@ -199,3 +199,26 @@ TEST(DaemonConfig, ShippedExampleConfigLoads) {
 
 }  // namespace
 }  // namespace edgeloop
+
+namespace edgeloop {
+namespace {
+
+TEST(DaemonConfig, AReloadAppliesPipelinesSafetyAndTheLogLevelAndNamesTheRest) {
+  const auto before = ConfigTable::parse(
+      "[endpoints]\ndata = \"tcp://127.0.0.1:5555\"\n[logging]\nlevel = \"info\"\n"
+      "[pipeline.4dstem]\nstages = [\"frame_sum\"]\n[storage]\nflush_ms = 250\n",
+      "before.toml");
+  const auto after = ConfigTable::parse(
+      "[endpoints]\ndata = \"tcp://127.0.0.1:6666\"\n[logging]\nlevel = \"debug\"\n"
+      "[pipeline.4dstem]\nstages = [\"frame_sum\", \"delay\"]\n[storage]\nflush_ms = 250\n"
+      "[safety]\nrequire_envelope = true\n",
+      "after.toml");
+  const ConfigReload plan = plan_config_reload(before, after);
+  EXPECT_EQ(plan.live, (std::vector<std::string>{"logging.level", "pipeline", "safety"}));
+  EXPECT_EQ(plan.restart, std::vector<std::string>{"endpoints"});
+  EXPECT_TRUE(plan_config_reload(before, before).live.empty());
+  EXPECT_TRUE(plan_config_reload(before, before).restart.empty());
+}
+
+}  // namespace
+}  // namespace edgeloop

@@ -32,6 +32,9 @@ class Daemon {
   void run();
   // Safe from any thread (and from the signal-waiting thread).
   void request_stop();
+  // A new configuration (SIGHUP): its pipelines and safety sections apply from the next run;
+  // the active run keeps its stages and envelope. Safe from any thread.
+  void reload(DaemonConfig config);
 
   const Counters& counters() const;
 

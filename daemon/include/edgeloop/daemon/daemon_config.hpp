@@ -107,4 +107,12 @@ PipelineConfig default_pipeline(wire::Modality modality, const std::string& fram
 DaemonConfig load_daemon_config(const ConfigTable& table);
 DaemonConfig load_daemon_config_file(const std::filesystem::path& file);
 
+// What a SIGHUP can do with a changed configuration file: the sections (top-level tables, or
+// "logging.level") that a running daemon applies, and those that changed but need a restart.
+struct ConfigReload {
+  std::vector<std::string> live;
+  std::vector<std::string> restart;
+};
+ConfigReload plan_config_reload(const ConfigTable& before, const ConfigTable& after);
+
 }  // namespace edgeloop
