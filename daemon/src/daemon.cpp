@@ -1,5 +1,6 @@
 #include "edgeloop/daemon/daemon.hpp"
 #include "edgeloop/daemon/systemd_notifier.hpp"
+#include "metrics_http.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -767,6 +768,10 @@ void Daemon::run() {
       [](const auto& stream) { return stream.second.policy == OverflowPolicy::Latest; });
   // Under systemd (Type=notify): ready once the sockets are bound and the workers run, and a
   // keep-alive from this loop only, so a hung I/O thread gets the service restarted.
+  MetricsHttpServer metrics(s.config.metrics.host, s.config.metrics.port);
+  if (metrics.fd() >= 0) {
+    s.log->info("metrics: http://{}:{}/metrics", s.config.metrics.host, metrics.port());
+  }
   SystemdNotifier systemd = SystemdNotifier::from_environment();
   systemd.notify("READY=1\nSTATUS=accepting data, commands and admin requests");
   std::int64_t stop_deadline = 0;
@@ -798,13 +803,21 @@ void Daemon::run() {
     std::vector<zmq::pollitem_t> items = {
         {s.commands.handle(), 0, ZMQ_POLLIN, 0},
         {s.admin.handle(), 0, ZMQ_POLLIN, 0},
-        {s.data.handle(), 0, ZMQ_POLLIN, 0},
+        {s.data.handle(), 0, static_cast<short>(read_data ? ZMQ_POLLIN : 0), 0},
     };
-    if (s.stream2) items.push_back({s.stream2->handle(), 0, ZMQ_POLLIN, 0});
+    if (s.stream2) {
+      items.push_back({s.stream2->handle(), 0, static_cast<short>(read_data ? ZMQ_POLLIN : 0), 0});
+    }
+    // The metrics listener goes last, so the data sockets keep their places in `items`.
+    const std::size_t metrics_item = items.size();
+    if (metrics.fd() >= 0) items.push_back({nullptr, metrics.fd(), ZMQ_POLLIN, 0});
     // While the data sockets are left unread nothing on the sockets says when the worker has
     // made room, so look again soon: a 10 ms nap here starves the whole pipeline.
-    zmq::poll(items.data(), read_data ? items.size() : 2,
-              std::chrono::milliseconds(read_data ? 10 : 1));
+    zmq::poll(items.data(), items.size(), std::chrono::milliseconds(read_data ? 10 : 1));
+    if (metrics.fd() >= 0 && (items[metrics_item].revents & ZMQ_POLLIN)) {
+      s.guarded("metrics",
+                [&] { metrics.serve_one([&] { return prometheus_text(s.status_json()); }); });
+    }
     for (int i = 0; i < 256 && (items[0].revents & ZMQ_POLLIN); ++i) {
       auto parts = receive_multipart(s.commands);
       if (parts.empty()) break;

@@ -167,6 +167,10 @@ DaemonConfig load_daemon_config(const ConfigTable& table) {
     }
   }
 
+  const ConfigTable metrics = table.table_or_empty("metrics");
+  c.metrics.host = metrics.get_string("host", "127.0.0.1");
+  c.metrics.port = static_cast<std::uint16_t>(metrics.get_int("port", 0, 0, 65535));
+
   const ConfigTable storage = table.table_or_empty("storage");
   c.storage.enabled = storage.get_bool("enabled", true);
   c.storage.raw_codec = storage_codec(storage, "raw_codec");

@@ -71,8 +71,15 @@ struct Stream2Config {
   std::string channel{};  // empty: the first channel of each image
 };
 
+// [metrics]: Prometheus text exposition over HTTP (GET /metrics); port 0 turns it off.
+struct MetricsConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+
 struct DaemonConfig {
   std::filesystem::path source;  // the file it came from, empty for built-in defaults
+  MetricsConfig metrics;
   std::filesystem::path data_dir = "runs";
   DaemonEndpoints endpoints;
   FrameLimits frame_limits;
