@@ -15,6 +15,7 @@
 
 #include "edgeloop/core/clock.hpp"
 #include "edgeloop/core/config_error.hpp"
+#include "edgeloop/core/prov_json.hpp"
 #include "edgeloop/core/provenance_reader.hpp"
 #include "edgeloop/core/wire.hpp"
 #include "edgeloop/core/wire_builders.hpp"
@@ -396,6 +397,13 @@ int run_cli(int argc, char** argv) {
       "makes every recorded decision again; exit 0 only if all are reproduced");
   replay->add_option("run", run, "run id, run directory or provenance file")->required();
   replay->add_flag("--allow-unsealed", allow_unsealed, "accept a log whose run is still open");
+  std::string export_format = "prov-json";
+  auto* export_cmd = provenance->add_subcommand(
+      "export", "print a verified log as W3C PROV-JSON (decisions, commands, stages, jobs...)");
+  export_cmd->add_option("run", run, "run id, run directory or provenance file")->required();
+  export_cmd->add_option("--format", export_format, "prov-json")
+      ->check(CLI::IsMember({"prov-json"}));
+  export_cmd->add_flag("--allow-unsealed", allow_unsealed, "accept a log whose run is still open");
   std::string kind_filter;
   auto* show = provenance->add_subcommand(
       "show", "print a verified log's records as JSON lines (one object per record)");
@@ -514,6 +522,21 @@ int run_cli(int argc, char** argv) {
                           for (const json& j : r["jobs"]) print_job(j);
                           if (r["jobs"].empty()) std::cout << "no jobs\n";
                         });
+  }
+  if (*export_cmd) {
+    const auto file = provenance_file(run, runs);
+    try {
+      const auto records = read_provenance(file, allow_unsealed);
+      std::string run_id = file.parent_path().filename().string();
+      if (!records.empty() && records.front().attributes.contains("run_id")) {
+        run_id = records.front().attributes["run_id"].get<std::string>();
+      }
+      std::cout << to_prov_json(records, run_id).dump(1) << "\n";
+      return kOk;
+    } catch (const std::exception& e) {
+      std::cerr << "edgeloop: " << e.what() << "\n";
+      return kCheckFailed;
+    }
   }
   if (*show) {
     const auto file = provenance_file(run, runs);

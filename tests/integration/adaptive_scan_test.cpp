@@ -1,7 +1,7 @@
 // A learned adaptive 4D-STEM scan against the simulated microscope through edgeloopd: the
 // policy picks each probe position from the virtual ADF values of the frames measured so far,
 // every choice is a Decision linked to its command, ack and frame, no position is visited
-// twice, and a replay from the log makes the same choices.
+// twice, a replay from the log makes the same choices, and the log exports as PROV-JSON.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -87,6 +87,54 @@ TEST_F(AdaptiveScan, ALearnedScanIsRecordedLinkedAndReplaysExactly) {
   const auto replayed = cli({"provenance", "replay", (runs_ / run_id).string()});
   EXPECT_EQ(replayed.status, 0) << replayed.output;
   EXPECT_NE(replayed.output.find("REPRODUCED"), std::string::npos) << replayed.output;
+
+  // The same log as W3C PROV-JSON: every decision, command and stage is an activity, and
+  // every relation names things the document defines.
+  const auto exported =
+      cli({"provenance", "export", (runs_ / run_id).string(), "--format", "prov-json"});
+  ASSERT_EQ(exported.status, 0) << exported.output;
+  const json prov = json::parse(exported.output);
+  const std::set<std::string> sections = {"prefix",        "entity",         "activity",
+                                          "agent",         "wasGeneratedBy", "used",
+                                          "wasInformedBy", "wasDerivedFrom", "wasAssociatedWith"};
+  for (const auto& [key, value] : prov.items()) {
+    EXPECT_TRUE(sections.contains(key)) << key;
+    EXPECT_TRUE(value.is_object()) << key;
+  }
+  std::size_t decision_activities = 0;
+  std::size_t command_activities = 0;
+  for (const auto& r : records) {
+    if (r.kind == wire::RecordKind::Decision || r.kind == wire::RecordKind::Command ||
+        r.kind == wire::RecordKind::Stage) {
+      EXPECT_TRUE(prov["activity"].contains("run:" + r.subject)) << r.subject;
+      decision_activities += r.kind == wire::RecordKind::Decision ? 1 : 0;
+      command_activities += r.kind == wire::RecordKind::Command ? 1 : 0;
+    }
+    if (r.kind == wire::RecordKind::Frame) {
+      EXPECT_TRUE(prov["entity"].contains("run:" + r.subject)) << r.subject;
+    }
+  }
+  EXPECT_EQ(decision_activities, budget);
+  EXPECT_EQ(command_activities, budget);
+  auto defined = [&](const json& id) {
+    return prov["entity"].contains(id.get<std::string>()) ||
+           prov["activity"].contains(id.get<std::string>()) ||
+           prov["agent"].contains(id.get<std::string>());
+  };
+  std::size_t relations = 0;
+  for (const char* relation :
+       {"wasGeneratedBy", "used", "wasInformedBy", "wasDerivedFrom", "wasAssociatedWith"}) {
+    if (!prov.contains(relation)) continue;
+    for (const auto& [id, body] : prov[relation].items()) {
+      ++relations;
+      for (const auto& [role, value] : body.items()) {
+        if (role != "prov:role") {
+          EXPECT_TRUE(defined(value)) << relation << " " << body.dump();
+        }
+      }
+    }
+  }
+  EXPECT_GT(relations, 3 * budget);  // decided_by, acknowledges, caused_by at least
 
   EXPECT_EQ(sim->stop(), 0) << read_file(dir_ / "sim-4dstem.log");
   EXPECT_EQ(daemon->stop(), 0) << read_file(dir_ / "edgeloopd.log");
