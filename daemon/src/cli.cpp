@@ -4,12 +4,15 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -276,6 +279,44 @@ std::filesystem::path provenance_file(const std::string& run,
 
 }  // namespace
 
+// A CURVE key pair for ZeroMQ's encryption and authentication: the public key goes to the
+// peers (and the daemon's allow-list), the secret one stays with its owner, readable by it only.
+int write_curve_keys(const std::string& prefix) {
+  std::array<char, 41> public_key{};
+  std::array<char, 41> secret_key{};
+  if (zmq_curve_keypair(public_key.data(), secret_key.data()) != 0) {
+    std::cerr << "edgeloop keygen: this libzmq has no CURVE support: " << zmq_strerror(zmq_errno())
+              << "\n";
+    return 1;
+  }
+  const std::filesystem::path secret_path = prefix + ".key";
+  const std::filesystem::path public_path = prefix + ".pub";
+  if (std::filesystem::exists(secret_path) || std::filesystem::exists(public_path)) {
+    std::cerr << "edgeloop keygen: " << secret_path.string() << " or " << public_path.string()
+              << " exists; not overwriting keys\n";
+    return 1;
+  }
+  {
+    // Created with no permissions for others before the secret is written into it.
+    const int fd = ::open(secret_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      std::cerr << "edgeloop keygen: cannot create " << secret_path.string() << ": "
+                << std::strerror(errno) << "\n";
+      return 1;
+    }
+    const std::string text = std::string(secret_key.data()) + "\n";
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (!written) {
+      std::cerr << "edgeloop keygen: cannot write " << secret_path.string() << "\n";
+      return 1;
+    }
+  }
+  std::ofstream(public_path) << public_key.data() << "\n";
+  std::cout << public_key.data() << "\n";
+  return 0;
+}
+
 // `edgeloop train ...` runs the trainers, which live in their own program beside this one so
 // the client links neither LibTorch's training code nor the simulators.
 int exec_trainer(const std::vector<std::string>& args) {
@@ -383,6 +424,10 @@ int run_cli(int argc, char** argv) {
   submit_sisso->add_flag("--wait", wait_job,
                          "wait for the job and print its models; exit 0 only if it has some");
   auto* jobs_cmd = app.add_subcommand("jobs", "list the daemon's offloaded jobs");
+  std::string key_prefix;
+  auto* keygen = app.add_subcommand(
+      "keygen", "make a CURVE key pair: PREFIX.key (secret, mode 0600) and PREFIX.pub (Z85)");
+  keygen->add_option("prefix", key_prefix, "path prefix of the two files")->required();
 
   auto* provenance = app.add_subcommand("provenance", "work with run provenance logs");
   provenance->require_subcommand(1);
@@ -423,6 +468,8 @@ int run_cli(int argc, char** argv) {
     return app.exit(e) == 0 ? kOk : kUsage;
   }
   if (train->parsed()) return exec_trainer(train->remaining());
+
+  if (*keygen) return write_curve_keys(key_prefix);
 
   DaemonConfig config;
   try {
