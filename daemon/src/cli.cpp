@@ -279,6 +279,17 @@ std::filesystem::path provenance_file(const std::string& run,
 
 }  // namespace
 
+// A run's verified log, or nullopt after saying on stderr why it cannot be read.
+std::optional<std::vector<ProvenanceRecordView>> read_log(const std::filesystem::path& file,
+                                                          bool allow_unsealed) {
+  try {
+    return read_provenance(file, allow_unsealed);
+  } catch (const std::exception& e) {
+    std::cerr << "edgeloop: " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
 // A CURVE key pair for ZeroMQ's encryption and authentication: the public key goes to the
 // peers (and the daemon's allow-list), the secret one stays with its owner, readable by it only.
 int write_curve_keys(const std::string& prefix) {
@@ -572,28 +583,19 @@ int run_cli(int argc, char** argv) {
   }
   if (*export_cmd) {
     const auto file = provenance_file(run, runs);
-    try {
-      const auto records = read_provenance(file, allow_unsealed);
-      std::string run_id = file.parent_path().filename().string();
-      if (!records.empty() && records.front().attributes.contains("run_id")) {
-        run_id = records.front().attributes["run_id"].get<std::string>();
-      }
-      std::cout << to_prov_json(records, run_id).dump(1) << "\n";
-      return kOk;
-    } catch (const std::exception& e) {
-      std::cerr << "edgeloop: " << e.what() << "\n";
-      return kCheckFailed;
+    const auto records = read_log(file, allow_unsealed);
+    if (!records) return kCheckFailed;
+    std::string run_id = file.parent_path().filename().string();
+    if (!records->empty() && records->front().attributes.contains("run_id")) {
+      run_id = records->front().attributes["run_id"].get<std::string>();
     }
+    std::cout << to_prov_json(*records, run_id).dump(1) << "\n";
+    return kOk;
   }
   if (*show) {
-    const auto file = provenance_file(run, runs);
-    std::vector<ProvenanceRecordView> records;
-    try {
-      records = read_provenance(file, allow_unsealed);
-    } catch (const std::exception& e) {
-      std::cerr << "edgeloop: " << e.what() << "\n";
-      return kCheckFailed;
-    }
+    const auto read = read_log(provenance_file(run, runs), allow_unsealed);
+    if (!read) return kCheckFailed;
+    const std::vector<ProvenanceRecordView>& records = *read;
     for (const ProvenanceRecordView& r : records) {
       if (!kind_filter.empty() && record_kind_name(r.kind) != kind_filter) continue;
       json inputs = json::array();
@@ -618,13 +620,9 @@ int run_cli(int argc, char** argv) {
   }
   if (*replay) {
     const auto file = provenance_file(run, runs);
-    std::vector<ProvenanceRecordView> records;
-    try {
-      records = read_provenance(file, allow_unsealed);
-    } catch (const std::exception& e) {
-      std::cerr << "edgeloop: " << e.what() << "\n";
-      return kCheckFailed;
-    }
+    const auto read = read_log(file, allow_unsealed);
+    if (!read) return kCheckFailed;
+    const std::vector<ProvenanceRecordView>& records = *read;
     const ReplayReport report = replay_plan(records, builtin_plan_registry());
     if (as_json) {
       std::cout << json{{"ok", report.ok},
